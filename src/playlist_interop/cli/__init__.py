@@ -1,0 +1,3 @@
+"""Placeholder package docstring; filled by its module."""
+
+__all__: list[str] = []

@@ -1,0 +1,152 @@
+"""What every codec is: the ``Codec`` protocol, read warnings and the loss report."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO, Protocol, TypeAlias, runtime_checkable
+
+import attrs
+
+from playlist_interop.model import Playlist, Track
+
+__all__ = [
+    "Codec",
+    "FormatWarning",
+    "Loss",
+    "Source",
+    "WarningHandler",
+    "WriteResult",
+    "emit_warning",
+    "open_source",
+]
+
+Source: TypeAlias = "str | os.PathLike[str] | bytes | BinaryIO"
+"""What a codec reads: a path (``str`` or ``PathLike``), the file's bytes, or a binary stream."""
+
+
+class FormatWarning(UserWarning):
+    """Something in a playlist file was wrong but could be read in lenient mode.
+
+    Attributes:
+        codec: Name of the codec.
+        line: 1-based line, when known.
+        column: 1-based column, when known.
+        reason: The message without the position prefix.
+    """
+
+    def __init__(
+        self, reason: str, *, codec: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.codec = codec
+        self.line = line
+        self.column = column
+        self.reason = reason
+        where = codec if line is None else f"{codec} line {line}"
+        if line is not None and column is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {reason}")
+
+
+WarningHandler: TypeAlias = Callable[[FormatWarning], None]
+"""Receives each :class:`FormatWarning` of a lenient read."""
+
+
+def emit_warning(warning: FormatWarning, handler: WarningHandler | None) -> None:
+    """Hand ``warning`` to ``handler``, or to :func:`warnings.warn` when there is none."""
+    if handler is not None:
+        handler(warning)
+    else:
+        warnings.warn(warning, stacklevel=3)
+
+
+@attrs.frozen
+class Loss:
+    """One kind of information a target format cannot carry."""
+
+    field: str
+    """Model field (``"isrc"``, ``"playlist.description"``, ``"extras.spotify_popularity"``)."""
+    tracks: int
+    """How many tracks had a value there (0 for playlist-level fields)."""
+    reason: str = "not representable in the target format"
+    """Why it was dropped."""
+
+
+@attrs.frozen
+class WriteResult:
+    """The output of :meth:`Codec.write` and what it could not carry."""
+
+    data: bytes
+    """The encoded playlist."""
+    losses: tuple[Loss, ...] = ()
+    """Every field that had values but is not in ``data``; empty when lossless."""
+
+    @property
+    def lossless(self) -> bool:
+        """True when nothing was dropped."""
+        return not self.losses
+
+
+@runtime_checkable
+class Codec(Protocol):
+    """A playlist file format.
+
+    Codecs are synchronous: they turn bytes into model objects and back, with no I/O
+    beyond the stream they are given.
+    """
+
+    name: str
+    """Short name used on the command line (``"m3u"``, ``"xspf"``)."""
+    extensions: tuple[str, ...]
+    """File name endings without the dot, lower case (``("m3u", "m3u8")``)."""
+    media_types: tuple[str, ...]
+    """MIME types of the format."""
+
+    def read(
+        self, source: Source, *, strict: bool = False, on_warning: WarningHandler | None = None
+    ) -> Playlist:
+        """Read a whole playlist.
+
+        Raises:
+            PlaylistFormatError: the input is not a readable playlist of this format (in
+                strict mode: anything the format's specification forbids).
+        """
+        ...
+
+    def iter_tracks(
+        self, source: Source, *, strict: bool = False, on_warning: WarningHandler | None = None
+    ) -> Iterator[Track]:
+        """Yield tracks one by one with bounded memory."""
+        ...
+
+    def write(self, playlist: Playlist) -> WriteResult:
+        """Encode ``playlist``; the result lists every field that could not be written."""
+        ...
+
+    def write_stream(
+        self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO
+    ) -> tuple[Loss, ...]:
+        """Write ``playlist``'s metadata with ``tracks`` (not ``playlist.tracks``) to ``out``.
+
+        Used to convert huge playlists with bounded memory. Returns the losses.
+        """
+        ...
+
+    def sniff(self, head: bytes) -> float:
+        """Confidence from 0.0 to 1.0 that ``head`` (the first bytes of a file) is this format."""
+        ...
+
+
+@contextlib.contextmanager
+def open_source(source: Source) -> Iterator[BinaryIO]:
+    """Open any :data:`Source` as a binary stream (closing it afterwards if we opened it)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        yield io.BytesIO(bytes(source))
+    elif isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            yield handle
+    else:
+        yield source

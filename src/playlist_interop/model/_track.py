@@ -1,0 +1,128 @@
+"""The track model: what one entry of a playlist points at."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from playlist_interop.types import DurationMs, Isrc, MusicBrainzId, ProviderName, ProviderTrackId
+
+__all__ = ["Album", "ArtistCredit", "Image", "Track"]
+
+
+def _freeze_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+def _normalise_isrc(value: str | None) -> Isrc | None:
+    if value is None:
+        return None
+    cleaned = value.replace("-", "").replace(" ", "").strip().upper()
+    return Isrc(cleaned) if cleaned else None
+
+
+@attrs.frozen
+class ArtistCredit:
+    """One credited artist of a track or album, in credit order."""
+
+    name: str
+    """The artist's name as credited."""
+    role: str | None = None
+    """``"main"``, ``"featured"``, ``"remixer"``, ``"composer"``... or ``None`` when unknown."""
+    provider_ids: Mapping[ProviderName, str] = attrs.field(factory=dict, converter=_freeze_mapping)
+    """Ids of this artist at each provider."""
+    musicbrainz_id: MusicBrainzId | None = None
+    """MusicBrainz artist id, when known."""
+    join_phrase: str | None = None
+    """Text that joins this credit to the next one (``" & "``, ``" feat. "``)."""
+
+
+@attrs.frozen
+class Image:
+    """A picture (cover art, playlist image) by URL."""
+
+    url: str
+    """Where the image is."""
+    width: int | None = None
+    """Width in pixels, when known."""
+    height: int | None = None
+    """Height in pixels, when known."""
+
+
+@attrs.frozen
+class Album:
+    """The release a track appears on."""
+
+    title: str
+    """Album title."""
+    artists: tuple[ArtistCredit, ...] = attrs.field(default=(), converter=tuple)
+    """Album artists in credit order."""
+    release_date: str | None = None
+    """Release date as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    upc: str | None = None
+    """Barcode of the release, when known."""
+    provider_ids: Mapping[ProviderName, str] = attrs.field(factory=dict, converter=_freeze_mapping)
+    """Ids of this album at each provider."""
+    musicbrainz_id: MusicBrainzId | None = None
+    """MusicBrainz release id, when known."""
+    images: tuple[Image, ...] = attrs.field(default=(), converter=tuple)
+    """Cover art, largest first when the source says."""
+
+
+@attrs.frozen
+class Track:
+    """A recording as a playlist refers to it.
+
+    Every field but ``title`` is optional, because playlist files often know little.
+    Fields a source has but the model does not are kept in ``extras`` so no codec or
+    provider loses them.
+    """
+
+    title: str
+    """The track title as the source spells it."""
+    artists: tuple[ArtistCredit, ...] = attrs.field(default=(), converter=tuple)
+    """Credited artists in order (never a set)."""
+    album: Album | None = None
+    """The release, when known."""
+    duration_ms: DurationMs | None = None
+    """Length in milliseconds."""
+    isrc: Isrc | None = attrs.field(default=None, converter=_normalise_isrc)
+    """ISRC, normalised to upper case without dashes."""
+    track_number: int | None = None
+    """Position on its disc."""
+    disc_number: int | None = None
+    """Disc of the release."""
+    explicit: bool | None = None
+    """Explicit-lyrics flag, when the source says."""
+    provider_ids: Mapping[ProviderName, ProviderTrackId] = attrs.field(
+        factory=dict, converter=_freeze_mapping
+    )
+    """Ids at each provider: ``{"spotify": "4uLU6hMCjMI75M1A2tKUQC"}``."""
+    locations: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """File paths or URLs, in the source's order of preference."""
+    image: Image | None = None
+    """Track-level image, when the source has one apart from album art."""
+    musicbrainz_recording_id: MusicBrainzId | None = None
+    """MusicBrainz recording id, when known."""
+    genres: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """Genres or tags, in source order."""
+    extras: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze_mapping)
+    """Anything the source carries that the model has no field for, by source-specific key."""
+
+    @property
+    def artist_names(self) -> tuple[str, ...]:
+        """Names of the credited artists, in order."""
+        return tuple(a.name for a in self.artists)
+
+    @property
+    def artist_line(self) -> str:
+        """The credits joined as they would be displayed (``"A & B feat. C"``)."""
+        parts: list[str] = []
+        for i, credit in enumerate(self.artists):
+            parts.append(credit.name)
+            if i < len(self.artists) - 1:
+                parts.append(credit.join_phrase if credit.join_phrase is not None else ", ")
+        return "".join(parts)
