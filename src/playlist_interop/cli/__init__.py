@@ -1,3 +1,5 @@
-"""Placeholder package docstring; filled by its module."""
+"""The ``playlist`` command line."""
 
-__all__: list[str] = []
+from playlist_interop.cli._app import main
+
+__all__ = ["main"]

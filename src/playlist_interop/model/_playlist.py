@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -17,6 +17,10 @@ __all__ = ["Playlist", "ProviderRef"]
 
 def _freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
+
+
+def _tracks(value: Iterable[Track]) -> tuple[Track, ...]:
+    return tuple(value)
 
 
 @attrs.frozen
@@ -39,7 +43,7 @@ class Playlist:
 
     name: str | None = None
     """Title of the playlist."""
-    tracks: tuple[Track, ...] = attrs.field(default=(), converter=tuple)
+    tracks: tuple[Track, ...] = attrs.field(default=(), converter=_tracks)
     """Entries in order."""
     description: str | None = None
     """Free-text description or annotation."""

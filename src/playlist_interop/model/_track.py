@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -15,6 +15,18 @@ __all__ = ["Album", "ArtistCredit", "Image", "Track"]
 
 def _freeze_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
     return MappingProxyType(dict(value or {}))
+
+
+def _credits(value: Iterable[ArtistCredit]) -> tuple[ArtistCredit, ...]:
+    return tuple(value)
+
+
+def _images(value: Iterable[Image]) -> tuple[Image, ...]:
+    return tuple(value)
+
+
+def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _normalise_isrc(value: str | None) -> Isrc | None:
@@ -58,7 +70,7 @@ class Album:
 
     title: str
     """Album title."""
-    artists: tuple[ArtistCredit, ...] = attrs.field(default=(), converter=tuple)
+    artists: tuple[ArtistCredit, ...] = attrs.field(default=(), converter=_credits)
     """Album artists in credit order."""
     release_date: str | None = None
     """Release date as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
@@ -68,7 +80,7 @@ class Album:
     """Ids of this album at each provider."""
     musicbrainz_id: MusicBrainzId | None = None
     """MusicBrainz release id, when known."""
-    images: tuple[Image, ...] = attrs.field(default=(), converter=tuple)
+    images: tuple[Image, ...] = attrs.field(default=(), converter=_images)
     """Cover art, largest first when the source says."""
 
 
@@ -83,7 +95,7 @@ class Track:
 
     title: str
     """The track title as the source spells it."""
-    artists: tuple[ArtistCredit, ...] = attrs.field(default=(), converter=tuple)
+    artists: tuple[ArtistCredit, ...] = attrs.field(default=(), converter=_credits)
     """Credited artists in order (never a set)."""
     album: Album | None = None
     """The release, when known."""
@@ -101,13 +113,13 @@ class Track:
         factory=dict, converter=_freeze_mapping
     )
     """Ids at each provider: ``{"spotify": "4uLU6hMCjMI75M1A2tKUQC"}``."""
-    locations: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    locations: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """File paths or URLs, in the source's order of preference."""
     image: Image | None = None
     """Track-level image, when the source has one apart from album art."""
     musicbrainz_recording_id: MusicBrainzId | None = None
     """MusicBrainz recording id, when known."""
-    genres: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    genres: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """Genres or tags, in source order."""
     extras: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze_mapping)
     """Anything the source carries that the model has no field for, by source-specific key."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
 
 import cattrs
 from cattrs.preconf.json import make_converter as _make_json_converter
@@ -37,10 +35,4 @@ def make_converter() -> cattrs.Converter:
     )
     converter.register_unstructure_hook(MappingProxyType, dict)
 
-    def _structure_mapping(value: Any, _type: Any) -> Mapping[Any, Any]:
-        if not isinstance(value, Mapping):
-            raise TypeError(f"expected a mapping, got {type(value).__name__}")
-        return dict(value)
-
-    converter.register_structure_hook(Mapping[Any, Any], _structure_mapping)
     return converter
