@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -17,10 +17,15 @@ from playlist_interop.types import (
     ProviderTrackId,
 )
 
+if TYPE_CHECKING:
+    from playlist_interop.providers._oauth import OAuthConfig
+
 __all__ = [
     "Capability",
+    "OAuthProviderFactory",
     "PlaylistSummary",
     "Provider",
+    "ProviderFactory",
     "TrackQuery",
     "UserProfile",
 ]
@@ -177,4 +182,44 @@ class Provider(Protocol):
 
     async def aclose(self) -> None:
         """Release the HTTP client."""
+        ...
+
+
+@runtime_checkable
+class ProviderFactory(Protocol):
+    """A provider class as the plugin registry hands it out (the adapter class itself).
+
+    Conventions every adapter follows so the CLI, the service and the conformance kit can
+    build any provider the same way: keyword-only constructor arguments ``credentials``
+    (the HTTP core's ``Credentials``, such as an ``OAuthSession``), ``transport`` (an injected
+    ``httpx`` transport), ``api_url`` (overrides ``PLAYLIST_<NAME>_API_URL`` and the default),
+    plus provider-specific extras.
+    """
+
+    name: ProviderName
+    """Registered name."""
+    capabilities: frozenset[Capability]
+    """What the adapter can do."""
+    max_add_batch: int
+    """Most track ids one add request carries."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Provider:
+        """Build an adapter."""
+        ...
+
+
+@runtime_checkable
+class OAuthProviderFactory(ProviderFactory, Protocol):
+    """A provider class that signs users in with the OAuth2 authorization code flow + PKCE."""
+
+    def oauth_config(
+        self,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        client_secret: str | None = None,
+        auth_url: str | None = None,
+    ) -> OAuthConfig:
+        """Endpoints and default scopes for signing in (``auth_url`` overrides
+        ``PLAYLIST_<NAME>_AUTH_URL`` and the default)."""
         ...
