@@ -1,0 +1,227 @@
+"""Safe XML parsing shared by the XML codecs (XSPF, ASX, WPL).
+
+Hostile XML never gets far:
+
+- any document type declaration (``<!DOCTYPE ...>``) is refused before lxml sees it, because
+  even with entity resolution off lxml still reads internal subsets; with no DTD there are
+  no entities to expand (no "billion laughs"), no external entities and no DTD to fetch;
+- the lxml parser is configured with ``resolve_entities=False``, ``no_network=True``,
+  ``load_dtd=False`` and ``huge_tree=False`` as a second line of defence;
+- every lxml error becomes a :class:`~playlist_interop.errors.PlaylistFormatError` with the
+  line and column lxml reports.
+
+Large files are read with :func:`iterparse`, which hands out elements as they end so a
+caller can clear what it has consumed and keep memory bounded.
+"""
+
+from __future__ import annotations
+
+import codecs as _codecs
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from lxml import etree
+
+from playlist_interop.errors import PlaylistFormatError
+
+__all__ = [
+    "XML_NS",
+    "ChainStream",
+    "check_prolog",
+    "decode_head",
+    "iterparse",
+    "line_of",
+    "local_name",
+    "namespace",
+    "parse_bytes",
+    "safe_parser",
+    "text_of",
+]
+
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+"""The namespace of ``xml:base``, ``xml:lang``..."""
+
+_PROLOG_LIMIT = 1 << 20  # a prolog (declaration, comments, PIs) longer than 1 MiB is hostile
+_READ_SIZE = 1 << 16
+
+
+def safe_parser() -> etree.XMLParser:
+    """A fresh lxml parser that never loads a DTD, expands an entity or uses the network."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_pis=True,
+    )
+
+
+def decode_head(head: bytes) -> str:
+    """Decode the first bytes well enough to find markup (not to read text)."""
+    if head.startswith((_codecs.BOM_UTF32_LE, _codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
+    elif head.startswith((_codecs.BOM_UTF16_LE, _codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif head.startswith((b"<\x00?\x00", b"<\x00!\x00")):
+        encoding = "utf-16-le"
+    elif head.startswith((b"\x00<\x00?", b"\x00<\x00!")):
+        encoding = "utf-16-be"
+    else:
+        # Every other encoding XML allows is ASCII-compatible for markup characters.
+        return head.decode("latin-1")
+    return head.decode(encoding, errors="ignore")
+
+
+_PI_OR_COMMENT = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
+
+
+def _prolog_verdict(text: str) -> str | None:
+    """``"doctype"``, ``"ok"`` (root element reached) or ``None`` (need more text)."""
+    position = 0
+    while True:
+        match = _PI_OR_COMMENT.match(text, position)
+        if match is None:
+            break
+        position = match.end()
+    rest = text[position:].lstrip()
+    if not rest or rest in {"<", "<!", "<!-", "<?"} or rest.startswith(("<!--", "<?")):
+        # Either nothing yet or an unterminated comment / PI: need more input.
+        return None
+    if rest.startswith("<!"):
+        return "doctype"
+    return "ok"
+
+
+def check_prolog(stream: BinaryIO, *, codec: str) -> bytes:
+    """Read the prolog of ``stream`` and refuse any ``<!DOCTYPE``.
+
+    Returns the bytes consumed, which the caller must parse in front of the rest of the
+    stream (see :class:`ChainStream`).
+
+    Raises:
+        PlaylistFormatError: the document declares a DTD (any ``<!`` before the root element).
+    """
+    head = b""
+    while True:
+        chunk = stream.read(_READ_SIZE)
+        head += chunk
+        verdict = _prolog_verdict(decode_head(head))
+        if verdict == "doctype":
+            text = decode_head(head)
+            line = text[: text.find("<!", 0) + 1].count("\n") + 1 if "<!" in text else None
+            raise PlaylistFormatError(
+                "document type declarations (DOCTYPE/DTD) are not allowed", codec=codec, line=line
+            )
+        if verdict == "ok" or not chunk:
+            return head
+        if len(head) > _PROLOG_LIMIT:
+            raise PlaylistFormatError("XML prolog is too long", codec=codec, line=1)
+
+
+class ChainStream:
+    """A read-only binary stream that yields ``head`` and then the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (all when negative)."""
+        if self._head:
+            if size is None or size < 0:
+                data, self._head = self._head + self._stream.read(), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._stream.read(size)
+
+
+def _format_error(exc: etree.LxmlError, codec: str) -> PlaylistFormatError:
+    line: int | None = None
+    column: int | None = None
+    position = getattr(exc, "position", None)
+    if position:
+        line, column = position
+    message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+    message = re.sub(r",? line \d+, column \d+.*$", "", message).strip() or "malformed XML"
+    return PlaylistFormatError(
+        f"not well-formed XML: {message}", codec=codec, line=line, column=column
+    )
+
+
+def parse_bytes(data: bytes, *, codec: str) -> etree._Element:
+    """Parse a whole document held in memory and return its root element.
+
+    Raises:
+        PlaylistFormatError: DOCTYPE present, or the bytes are not well-formed XML.
+    """
+    import io
+
+    check_prolog(io.BytesIO(data), codec=codec)
+    try:
+        root = etree.fromstring(data, parser=safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise _format_error(exc, codec) from None
+    if root is None:
+        raise PlaylistFormatError("empty XML document", codec=codec, line=1)
+    return root
+
+
+def iterparse(
+    stream: BinaryIO, *, codec: str, events: tuple[str, ...] = ("start", "end")
+) -> Iterator[tuple[str, etree._Element]]:
+    """Stream ``(event, element)`` pairs from ``stream`` with the safe settings.
+
+    The caller should clear elements it has consumed (``element.clear()`` and deleting
+    earlier siblings) to keep memory bounded.
+
+    Raises:
+        PlaylistFormatError: DOCTYPE present, or the input is not well-formed XML.
+    """
+    head = check_prolog(stream, codec=codec)
+    if not head.strip():
+        raise PlaylistFormatError("empty XML document", codec=codec, line=1)
+    source = ChainStream(head, stream)
+    try:
+        parser = etree.iterparse(
+            source,
+            events=events,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_pis=True,
+        )
+        yield from parser
+    except etree.XMLSyntaxError as exc:
+        raise _format_error(exc, codec) from None
+
+
+def line_of(element: etree._Element) -> int | None:
+    """The 1-based source line of ``element`` when lxml knows it."""
+    line = element.sourceline
+    return line if isinstance(line, int) else None
+
+
+def text_of(element: etree._Element) -> str:
+    """All character data inside ``element`` (markup dropped)."""
+    return "".join(t for t in element.itertext() if isinstance(t, str))
+
+
+def local_name(element: etree._Element) -> str:
+    """The tag of ``element`` without its namespace (``""`` for comments and PIs)."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2]
+
+
+def namespace(element: etree._Element) -> str | None:
+    """The namespace URI of ``element``, or ``None`` when it has none."""
+    tag = element.tag
+    if isinstance(tag, str) and tag.startswith("{"):
+        return tag[1:].partition("}")[0]
+    return None

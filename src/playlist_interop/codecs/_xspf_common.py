@@ -1,0 +1,567 @@
+"""What XSPF and JSPF share: value rules of XSPF v1 and the mapping to and from the model.
+
+JSPF is XSPF written as JSON, so both codecs turn a track into the same flat set of XSPF
+fields (:class:`XspfTrack`, :class:`XspfPlaylist`) and back. Only the syntax differs.
+
+Model mapping (both directions):
+
+========================  =====================================================
+XSPF / JSPF               model
+========================  =====================================================
+playlist title            ``Playlist.name``
+playlist creator          ``Playlist.owner``
+playlist annotation       ``Playlist.description``
+playlist location         ``Playlist.location``
+playlist image            ``Playlist.image``
+playlist date             ``Playlist.created_at``
+playlist info, identifier, license, attribution, link, meta
+                          ``Playlist.extras["xspf.<name>"]``
+track title               ``Track.title``
+track creator             one ``ArtistCredit`` (multiple credits are joined)
+track album               ``Track.album.title``
+track trackNum            ``Track.track_number``
+track duration            ``Track.duration_ms``
+track location (many)     ``Track.locations``
+track image               ``Track.image``
+track identifier (many)   ``isrc:``/``urn:isrc:`` -> ``isrc``; MusicBrainz recording URL ->
+                          ``musicbrainz_recording_id``; Spotify, Deezer, Tidal and YouTube
+                          track URIs/URLs -> ``provider_ids``; anything else ->
+                          ``extras["xspf.identifiers"]``
+track annotation, info, link, meta
+                          ``Track.extras["xspf.<name>"]``
+extension                 XSPF: raw XML strings in ``extras["xspf.extension"]``;
+                          JSPF: the JSON object in ``extras["jspf.extension"]``
+========================  =====================================================
+
+``link`` and ``meta`` are kept as tuples of ``(rel, value)`` pairs in document order, which
+both syntaxes can carry, so XSPF <-> JSPF conversion keeps them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from playlist_interop.codecs._base import Loss
+from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
+from playlist_interop.types import DurationMs, MusicBrainzId, ProviderName, ProviderTrackId
+
+__all__ = [
+    "XSPF_NS",
+    "XspfPlaylist",
+    "XspfTrack",
+    "parse_date_time",
+    "parse_non_negative_int",
+    "playlist_from_fields",
+    "playlist_to_fields",
+    "track_from_fields",
+    "track_to_fields",
+    "valid_uri",
+]
+
+XSPF_NS = "http://xspf.org/ns/0/"
+
+# --- value rules -------------------------------------------------------------------------
+
+# RFC 3986 URI-reference characters, plus non-ASCII (IRIs, which xsd:anyURI allows).
+_URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%\u00a0-\U0010ffff]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def valid_uri(value: str) -> bool:
+    """True when ``value`` (already whitespace-trimmed) is a URI reference per RFC 3986/3987.
+
+    Relative references are allowed, whitespace, control characters, ``<>"{}|\\^``` and
+    broken percent escapes are not, and a colon in the first segment must end a valid scheme.
+    """
+    if not _URI_CHARS.fullmatch(value) or _BAD_PERCENT.search(value):
+        return False
+    first_segment = re.split(r"[/?#]", value, maxsplit=1)[0]
+    return ":" not in first_segment or _SCHEME.match(first_segment) is not None
+
+
+_INT = re.compile(r"\+?[0-9]+")
+
+
+def parse_non_negative_int(value: str) -> int | None:
+    """Parse an ``xsd:nonNegativeInteger`` (surrounding whitespace allowed); ``None`` if not one."""
+    text = value.strip()
+    if not _INT.fullmatch(text):
+        return None
+    return int(text)
+
+
+_DATE_TIME = re.compile(
+    r"(?P<year>-?[0-9]{4,})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
+    r"T(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2})(?P<fraction>\.[0-9]+)?"
+    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def parse_date_time(value: str) -> dt.datetime | None:
+    """Parse an ``xsd:dateTime``; ``None`` when it is not one (or Python cannot hold it)."""
+    match = _DATE_TIME.fullmatch(value.strip())
+    if match is None:
+        return None
+    parts = match.groupdict()
+    try:
+        year = int(parts["year"])
+        hour = int(parts["hour"])
+        extra_day = False
+        if hour == 24:  # 24:00:00 is the end of the day in XML Schema
+            if (
+                parts["minute"] != "00"
+                or parts["second"] != "00"
+                or (parts["fraction"] or ".0").strip(".0")
+            ):
+                return None
+            hour, extra_day = 0, True
+        fraction = parts["fraction"] or ""
+        micro = int((fraction[1:] + "000000")[:6]) if fraction else 0
+        zone = parts["zone"]
+        tzinfo: dt.tzinfo | None = None
+        if zone == "Z":
+            tzinfo = dt.UTC
+        elif zone:
+            sign = 1 if zone[0] == "+" else -1
+            hours, minutes = int(zone[1:3]), int(zone[4:6])
+            if hours > 14 or minutes > 59:
+                return None
+            tzinfo = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+        result = dt.datetime(
+            year,
+            int(parts["month"]),
+            int(parts["day"]),
+            hour,
+            int(parts["minute"]),
+            int(parts["second"]),
+            micro,
+            tzinfo=tzinfo,
+        )
+    except (ValueError, OverflowError):
+        return None
+    if extra_day:
+        result += dt.timedelta(days=1)
+    return result
+
+
+def format_date_time(value: dt.datetime) -> str:
+    """Format a datetime as ``xsd:dateTime`` (``Z`` for UTC, no zone when naive)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# --- identifiers -------------------------------------------------------------------------
+
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_MB_RECORDING = re.compile(rf"https?://(?:beta\.|test\.)?musicbrainz\.org/recording/({_UUID})/?")
+_ISRC = re.compile(r"(?:urn:)?isrc:([A-Za-z]{2}-?[A-Za-z0-9]{3}-?[0-9]{2}-?[0-9]{5})", re.I)
+_PROVIDER_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("spotify", re.compile(r"spotify:track:([A-Za-z0-9]{22})")),
+    (
+        "spotify",
+        re.compile(
+            r"https?://open\.spotify\.com/(?:intl-[a-z-]+/)?track/([A-Za-z0-9]{22})(?:\?.*)?"
+        ),
+    ),
+    ("deezer", re.compile(r"https?://(?:www\.)?deezer\.com/(?:[a-z]{2}/)?track/([0-9]+)/?")),
+    ("deezer", re.compile(r"deezer:track:([0-9]+)")),
+    ("tidal", re.compile(r"https?://(?:listen\.|www\.)?tidal\.com/(?:browse/)?track/([0-9]+)/?")),
+    ("tidal", re.compile(r"tidal:track:([0-9]+)")),
+    (
+        "youtube",
+        re.compile(r"https?://(?:www\.|music\.|m\.)?youtube\.com/watch\?v=([A-Za-z0-9_-]{11})"),
+    ),
+    ("youtube", re.compile(r"https?://youtu\.be/([A-Za-z0-9_-]{11})")),
+)
+_PROVIDER_URL: dict[str, str] = {
+    "spotify": "https://open.spotify.com/track/{}",
+    "deezer": "https://www.deezer.com/track/{}",
+    "tidal": "https://tidal.com/browse/track/{}",
+    "youtube": "https://www.youtube.com/watch?v={}",
+}
+_MB_RECORDING_URL = "https://musicbrainz.org/recording/{}"
+_MB_ARTIST = re.compile(rf"https?://(?:beta\.)?musicbrainz\.org/artist/({_UUID})/?")
+_MB_ARTIST_URL = "https://musicbrainz.org/artist/{}"
+
+
+# --- intermediate records ----------------------------------------------------------------
+
+
+@attrs.frozen
+class XspfTrack:
+    """One ``<track>`` (or JSPF track object) as plain values."""
+
+    locations: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
+    title: str | None = None
+    creator: str | None = None
+    annotation: str | None = None
+    info: str | None = None
+    image: str | None = None
+    album: str | None = None
+    track_num: int | None = None
+    duration: int | None = None
+    links: tuple[tuple[str, str], ...] = ()
+    metas: tuple[tuple[str, str], ...] = ()
+    extensions: tuple[str, ...] = ()
+    """Raw XML of each ``<extension>`` (XSPF)."""
+    json_extension: Mapping[str, Any] | None = None
+    """The ``extension`` object (JSPF)."""
+    extras: Mapping[str, Any] = attrs.field(factory=dict)
+    """Further extras (invalid values kept by a lenient read, unknown elements)."""
+
+
+@attrs.frozen
+class XspfPlaylist:
+    """The playlist-level fields of an XSPF or JSPF document."""
+
+    title: str | None = None
+    creator: str | None = None
+    annotation: str | None = None
+    info: str | None = None
+    location: str | None = None
+    identifier: str | None = None
+    image: str | None = None
+    date: dt.datetime | None = None
+    license: str | None = None
+    attribution: tuple[tuple[str, str], ...] = ()
+    links: tuple[tuple[str, str], ...] = ()
+    metas: tuple[tuple[str, str], ...] = ()
+    extensions: tuple[str, ...] = ()
+    json_extension: Mapping[str, Any] | None = None
+    extras: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+# Extras keys the XSPF-family writers carry themselves.
+_TRACK_KEYS = {"xspf.annotation", "xspf.info", "xspf.identifiers", "xspf.link", "xspf.meta"}
+_PLAYLIST_KEYS = {
+    "xspf.info",
+    "xspf.identifier",
+    "xspf.license",
+    "xspf.attribution",
+    "xspf.link",
+    "xspf.meta",
+}
+XML_EXTENSION_KEY = "xspf.extension"
+JSON_EXTENSION_KEY = "jspf.extension"
+LB_TRACK_EXTENSION = "https://musicbrainz.org/doc/jspf#track"
+LB_PLAYLIST_EXTENSION = "https://musicbrainz.org/doc/jspf#playlist"
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(rel), str(content)) for rel, content in value)
+
+
+def track_from_fields(fields: XspfTrack) -> Track:
+    """Build a model track from XSPF fields."""
+    extras: dict[str, Any] = dict(fields.extras)
+    isrc: str | None = None
+    recording: str | None = None
+    provider_ids: dict[ProviderName, ProviderTrackId] = {}
+    other_ids: list[str] = []
+    for identifier in fields.identifiers:
+        text = identifier.strip()
+        match = _ISRC.fullmatch(text)
+        if match and isrc is None:
+            isrc = match.group(1)
+            continue
+        match = _MB_RECORDING.fullmatch(text)
+        if match and recording is None:
+            recording = match.group(1).lower()
+            continue
+        for provider, pattern in _PROVIDER_PATTERNS:
+            match = pattern.fullmatch(text)
+            if match and ProviderName(provider) not in provider_ids:
+                provider_ids[ProviderName(provider)] = ProviderTrackId(match.group(1))
+                break
+        else:
+            other_ids.append(identifier)
+    if other_ids:
+        extras["xspf.identifiers"] = tuple(other_ids)
+    if fields.annotation is not None:
+        extras["xspf.annotation"] = fields.annotation
+    if fields.info is not None:
+        extras["xspf.info"] = fields.info
+    if fields.links:
+        extras["xspf.link"] = fields.links
+    if fields.metas:
+        extras["xspf.meta"] = fields.metas
+    if fields.extensions:
+        extras[XML_EXTENSION_KEY] = fields.extensions
+
+    credit_mbid: str | None = None
+    if fields.json_extension is not None:
+        extension = dict(fields.json_extension)
+        lb = extension.get(LB_TRACK_EXTENSION)
+        if isinstance(lb, Mapping) and fields.creator:
+            artist_ids = lb.get("artist_identifiers")
+            if (
+                isinstance(artist_ids, list)
+                and len(artist_ids) == 1
+                and isinstance(artist_ids[0], str)
+                and _MB_ARTIST.fullmatch(artist_ids[0])
+            ):
+                match = _MB_ARTIST.fullmatch(artist_ids[0])
+                assert match is not None
+                credit_mbid = match.group(1).lower()
+                rest = {k: v for k, v in lb.items() if k != "artist_identifiers"}
+                if rest:
+                    extension[LB_TRACK_EXTENSION] = rest
+                else:
+                    del extension[LB_TRACK_EXTENSION]
+        if extension:
+            extras[JSON_EXTENSION_KEY] = extension
+
+    artists: tuple[ArtistCredit, ...] = ()
+    if fields.creator is not None and fields.creator != "":
+        artists = (ArtistCredit(fields.creator, musicbrainz_id=_mbid(credit_mbid)),)
+    album = Album(fields.album) if fields.album else None
+    return Track(
+        title=fields.title or "",
+        artists=artists,
+        album=album,
+        duration_ms=DurationMs(fields.duration) if fields.duration is not None else None,
+        isrc=isrc,
+        track_number=fields.track_num,
+        provider_ids=provider_ids,
+        locations=fields.locations,
+        image=Image(fields.image) if fields.image else None,
+        musicbrainz_recording_id=_mbid(recording),
+        extras=extras,
+    )
+
+
+def _mbid(value: str | None) -> MusicBrainzId | None:
+    return MusicBrainzId(value) if value else None
+
+
+class LossCounter:
+    """Counts, per model field, how many tracks lost a value."""
+
+    def __init__(self) -> None:
+        self._tracks: Counter[str] = Counter()
+        self._reasons: dict[str, str] = {}
+        self._playlist: dict[str, str] = {}
+
+    def track(self, field: str, reason: str = "not representable in the target format") -> None:
+        """Record that one track lost ``field``."""
+        self._tracks[field] += 1
+        self._reasons.setdefault(field, reason)
+
+    def playlist(self, field: str, reason: str = "not representable in the target format") -> None:
+        """Record that the playlist lost ``field``."""
+        self._playlist.setdefault(field, reason)
+
+    def losses(self) -> tuple[Loss, ...]:
+        """The losses recorded so far, playlist fields first, then by field name."""
+        result = [Loss(field, 0, reason) for field, reason in sorted(self._playlist.items())]
+        result += [
+            Loss(field, count, self._reasons[field])
+            for field, count in sorted(self._tracks.items())
+        ]
+        return tuple(result)
+
+
+def track_to_fields(track: Track, losses: LossCounter, *, json: bool) -> XspfTrack:
+    """Turn a model track into XSPF fields, recording what cannot be carried."""
+    extras = track.extras
+    creator: str | None = None
+    credit_mbid: str | None = None
+    if track.artists:
+        creator = track.artist_line
+        first = track.artists[0]
+        if len(track.artists) > 1:
+            losses.track("artists", "several credits are joined into one creator")
+        if any(a.role is not None or a.provider_ids for a in track.artists):
+            losses.track("artists.role/provider_ids")
+        mbids = [a.musicbrainz_id for a in track.artists if a.musicbrainz_id]
+        if mbids:
+            if json and len(track.artists) == 1:
+                credit_mbid = first.musicbrainz_id
+            else:
+                losses.track("artists.musicbrainz_id")
+    album: str | None = None
+    if track.album is not None:
+        album = track.album.title
+        a = track.album
+        if a.artists or a.release_date or a.upc or a.provider_ids or a.musicbrainz_id or a.images:
+            losses.track("album (beyond title)")
+    identifiers: list[str] = []
+    if track.musicbrainz_recording_id:
+        identifiers.append(_MB_RECORDING_URL.format(track.musicbrainz_recording_id))
+    if track.isrc:
+        identifiers.append(f"isrc:{track.isrc}")
+    for provider, track_id in track.provider_ids.items():
+        template = _PROVIDER_URL.get(provider)
+        if template is None:
+            losses.track(f"provider_ids.{provider}")
+        else:
+            identifiers.append(template.format(track_id))
+    identifiers.extend(str(i) for i in extras.get("xspf.identifiers", ()))
+    for name in ("disc_number", "explicit", "genres"):
+        if getattr(track, name) not in (None, ()):
+            losses.track(name)
+    if track.image is not None and (track.image.width or track.image.height):
+        losses.track("image.size")
+
+    json_extension: dict[str, Any] | None = None
+    xml_extensions: tuple[str, ...] = ()
+    raw_json = extras.get(JSON_EXTENSION_KEY)
+    raw_xml = extras.get(XML_EXTENSION_KEY)
+    if json:
+        json_extension = dict(raw_json) if isinstance(raw_json, Mapping) else {}
+        if credit_mbid:
+            lb = dict(json_extension.get(LB_TRACK_EXTENSION) or {})
+            lb["artist_identifiers"] = [_MB_ARTIST_URL.format(credit_mbid)]
+            json_extension[LB_TRACK_EXTENSION] = lb
+        if raw_xml:
+            losses.track(f"extras.{XML_EXTENSION_KEY}", "XML extensions cannot be written as JSON")
+    else:
+        xml_extensions = tuple(str(x) for x in raw_xml or ())
+        if raw_json:
+            losses.track(f"extras.{JSON_EXTENSION_KEY}", "JSON extensions cannot be written as XML")
+    for key in extras:
+        if key not in _TRACK_KEYS and key not in {XML_EXTENSION_KEY, JSON_EXTENSION_KEY}:
+            losses.track(f"extras.{key}")
+    annotation = extras.get("xspf.annotation")
+    info = extras.get("xspf.info")
+    return XspfTrack(
+        locations=tuple(track.locations),
+        identifiers=tuple(identifiers),
+        title=track.title if track.title != "" else None,
+        creator=creator,
+        annotation=str(annotation) if annotation is not None else None,
+        info=str(info) if info is not None else None,
+        image=track.image.url if track.image is not None else None,
+        album=album,
+        track_num=track.track_number,
+        duration=int(track.duration_ms) if track.duration_ms is not None else None,
+        links=_pairs(extras.get("xspf.link", ())),
+        metas=_pairs(extras.get("xspf.meta", ())),
+        extensions=xml_extensions,
+        json_extension=json_extension or None,
+    )
+
+
+def playlist_from_fields(fields: XspfPlaylist, tracks: Iterable[Track]) -> Playlist:
+    """Build a model playlist from XSPF playlist fields and its tracks."""
+    extras: dict[str, Any] = dict(fields.extras)
+    singles = {
+        "xspf.info": fields.info,
+        "xspf.identifier": fields.identifier,
+        "xspf.license": fields.license,
+    }
+    extras.update({key: value for key, value in singles.items() if value is not None})
+    if fields.attribution:
+        extras["xspf.attribution"] = fields.attribution
+    if fields.links:
+        extras["xspf.link"] = fields.links
+    if fields.metas:
+        extras["xspf.meta"] = fields.metas
+    if fields.extensions:
+        extras[XML_EXTENSION_KEY] = fields.extensions
+    public: bool | None = None
+    updated_at: dt.datetime | None = None
+    if fields.json_extension is not None:
+        extension = dict(fields.json_extension)
+        lb = extension.get(LB_PLAYLIST_EXTENSION)
+        if isinstance(lb, Mapping):
+            rest = dict(lb)
+            if isinstance(rest.get("public"), bool):
+                public = rest.pop("public")
+            modified = rest.get("last_modified_at")
+            if isinstance(modified, str):
+                parsed = _parse_iso(modified)
+                if parsed is not None and format_date_time(parsed) == modified:
+                    updated_at = parsed
+                    del rest["last_modified_at"]
+            if rest:
+                extension[LB_PLAYLIST_EXTENSION] = rest
+            else:
+                del extension[LB_PLAYLIST_EXTENSION]
+        if extension:
+            extras[JSON_EXTENSION_KEY] = extension
+    return Playlist(
+        name=fields.title,
+        tracks=tracks,
+        description=fields.annotation,
+        owner=fields.creator,
+        image=Image(fields.image) if fields.image else None,
+        created_at=fields.date,
+        updated_at=updated_at,
+        public=public,
+        location=fields.location,
+        extras=extras,
+    )
+
+
+def _parse_iso(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def playlist_to_fields(playlist: Playlist, losses: LossCounter, *, json: bool) -> XspfPlaylist:
+    """Turn the playlist's metadata into XSPF fields, recording what cannot be carried."""
+    extras = playlist.extras
+    json_extension: dict[str, Any] | None = None
+    xml_extensions: tuple[str, ...] = ()
+    raw_json = extras.get(JSON_EXTENSION_KEY)
+    raw_xml = extras.get(XML_EXTENSION_KEY)
+    if json:
+        json_extension = dict(raw_json) if isinstance(raw_json, Mapping) else {}
+        if playlist.public is not None or playlist.updated_at is not None:
+            lb = dict(json_extension.get(LB_PLAYLIST_EXTENSION) or {})
+            if playlist.public is not None:
+                lb["public"] = playlist.public
+            if playlist.updated_at is not None:
+                lb["last_modified_at"] = format_date_time(playlist.updated_at)
+            json_extension[LB_PLAYLIST_EXTENSION] = lb
+        if raw_xml:
+            losses.playlist(f"playlist.extras.{XML_EXTENSION_KEY}", "XML extensions in JSON")
+    else:
+        xml_extensions = tuple(str(x) for x in raw_xml or ())
+        if raw_json:
+            losses.playlist(f"playlist.extras.{JSON_EXTENSION_KEY}", "JSON extensions in XML")
+        if playlist.public is not None:
+            losses.playlist("playlist.public")
+        if playlist.updated_at is not None:
+            losses.playlist("playlist.updated_at")
+    if playlist.collaborative is not None:
+        losses.playlist("playlist.collaborative")
+    if playlist.provider_ref is not None:
+        losses.playlist("playlist.provider_ref")
+    if playlist.image is not None and (playlist.image.width or playlist.image.height):
+        losses.playlist("playlist.image.size")
+    for key in extras:
+        if key not in _PLAYLIST_KEYS and key not in {XML_EXTENSION_KEY, JSON_EXTENSION_KEY}:
+            losses.playlist(f"playlist.extras.{key}")
+
+    def text(key: str) -> str | None:
+        value = extras.get(key)
+        return None if value is None else str(value)
+
+    return XspfPlaylist(
+        title=playlist.name,
+        creator=playlist.owner,
+        annotation=playlist.description,
+        info=text("xspf.info"),
+        location=playlist.location,
+        identifier=text("xspf.identifier"),
+        image=playlist.image.url if playlist.image is not None else None,
+        date=playlist.created_at,
+        license=text("xspf.license"),
+        attribution=_pairs(extras.get("xspf.attribution", ())),
+        links=_pairs(extras.get("xspf.link", ())),
+        metas=_pairs(extras.get("xspf.meta", ())),
+        extensions=xml_extensions,
+        json_extension=json_extension or None,
+    )
