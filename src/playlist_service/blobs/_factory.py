@@ -12,13 +12,14 @@ from playlist_service.blobs._s3 import S3BlobStore
 __all__ = ["open_blob_store"]
 
 
-def open_blob_store(url: str) -> BlobStore:
+def open_blob_store(url: str, *, endpoint_url: str | None = None) -> BlobStore:
     """Build a store from a URL.
 
     - ``file:///var/lib/playlist/blobs`` or a plain path: :class:`LocalBlobStore`.
     - ``s3://bucket/optional/prefix?endpoint_url=http://127.0.0.1:9000&region=eu-west-1``:
       :class:`S3BlobStore`; credentials come from boto3's usual chain (environment,
-      profile, instance role), never from the URL.
+      profile, instance role), never from the URL. ``endpoint_url`` (the
+      ``PLAYLIST_SERVICE_S3_ENDPOINT_URL`` setting) is used when the URL names none.
 
     Raises:
         ValueError: unknown scheme, or credentials in the URL.
@@ -39,7 +40,7 @@ def open_blob_store(url: str) -> BlobStore:
         return S3BlobStore(
             parsed.hostname,
             prefix=parsed.path.strip("/"),
-            endpoint_url=query.get("endpoint_url"),
+            endpoint_url=query.get("endpoint_url") or endpoint_url,
             region_name=query.get("region"),
         )
     raise ValueError(f"unsupported blob store URL scheme {parsed.scheme!r}")

@@ -1,0 +1,30 @@
+"""The durable job queue: leases, heartbeats, fencing, retries with backoff, dead letters."""
+
+from playlist_service.queue._models import (
+    Backoff,
+    Job,
+    JobEvent,
+    JobNotFound,
+    JobState,
+    JobStateError,
+    Lease,
+    LeaseLost,
+    QueueError,
+)
+from playlist_service.queue._protocol import JobQueue
+from playlist_service.queue._sql import WEBHOOK_KIND, SqlJobQueue
+
+__all__ = [
+    "WEBHOOK_KIND",
+    "Backoff",
+    "Job",
+    "JobEvent",
+    "JobNotFound",
+    "JobQueue",
+    "JobState",
+    "JobStateError",
+    "Lease",
+    "LeaseLost",
+    "QueueError",
+    "SqlJobQueue",
+]
