@@ -79,12 +79,14 @@ class TokenServer:
                     {"error": "invalid_grant", "error_description": "code_verifier was incorrect"},
                     status=400,
                 )
-        elif form.get("grant_type") == "refresh_token":
-            if form.get("refresh_token") != self.valid_refresh:
-                return web.json_response(
-                    {"error": "invalid_grant", "error_description": "Refresh token revoked"},
-                    status=400,
-                )
+        elif (
+            form.get("grant_type") == "refresh_token"
+            and form.get("refresh_token") != self.valid_refresh
+        ):
+            return web.json_response(
+                {"error": "invalid_grant", "error_description": "Refresh token revoked"},
+                status=400,
+            )
         self.valid_refresh = f"rt-{self.counter}"
         return web.json_response(
             {

@@ -69,9 +69,7 @@ OK = (200, {"Content-Type": "application/json"}, b'{"ok": true}')
 
 async def test_retry_after_seconds_is_honoured(aiohttp_server: ServerFactory) -> None:
     set_testing(False)
-    script = Script(
-        (429, {"Retry-After": "2"}, b""), (429, {"Retry-After": "3"}, b""), OK
-    )
+    script = Script((429, {"Retry-After": "2"}, b""), (429, {"Retry-After": "3"}, b""), OK)
     base = await serve(aiohttp_server, script)
     recorder = Recorder()
     async with HttpCore(provider="t", base_url=base, sleep=recorder) as http:
