@@ -1,0 +1,980 @@
+"""The CSV codec: header-mapped profiles, dialect sniffing, streaming read and write.
+
+Reading
+    The encoding comes from a BOM (UTF-8, UTF-16, UTF-32) or, without one, is UTF-8 when
+    the first 64 KiB decode as UTF-8 and Windows-1252 otherwise. The delimiter (``,``,
+    ``;`` or tab) is the one that splits the header into the most known columns. Headers
+    map to model fields by name (:data:`~._csv_profiles.HEADER_FIELDS`); unknown columns
+    are kept in ``Track.extras`` as ``"csv:<header>"`` and written back. Memory is bounded
+    per row: a physical line over 1 MiB, a row over 4 MiB (an unterminated quote), more
+    than 4096 columns, NUL bytes or undecodable text raise ``PlaylistFormatError`` with the
+    line number. The process-wide ``csv.field_size_limit`` is left alone; these limits hold
+    whatever it is set to.
+
+Writing
+    UTF-8 with a BOM (what spreadsheet programs need to read UTF-8), ``,`` delimiter,
+    CRLF rows (RFC 4180). A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR
+    gets a leading apostrophe so spreadsheets do not run it as a formula, unless the cell
+    is a plain number; numeric columns are never touched. Reading removes exactly that
+    apostrophe again, so the round trip is exact.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import Any, BinaryIO, TextIO
+
+import attrs
+
+from playlist_interop.codecs._base import (
+    FormatWarning,
+    Loss,
+    Source,
+    WarningHandler,
+    WriteResult,
+    emit_warning,
+    open_source,
+)
+from playlist_interop.codecs._csv_profiles import (
+    EXTRA_PREFIX,
+    GENERIC,
+    PROFILES,
+    Column,
+    CsvProfile,
+    detect_profile,
+    field_for_header,
+)
+from playlist_interop.errors import PlaylistFormatError
+from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
+from playlist_interop.types import DurationMs, MusicBrainzId, ProviderName, ProviderTrackId
+
+__all__ = ["CSV", "CsvCodec"]
+
+_NAME = "csv"
+_HEAD = 1 << 16
+_MAX_LINE = 1 << 20
+_MAX_ROW = 4 << 20
+_MAX_COLUMNS = 4096
+_SCAN_TRACKS = 1000
+_PROFILE_KEY = "csv:profile"
+
+_TRIGGERS = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+_CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?\Z")
+_ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}\d{7}\Z")
+_SPOTIFY_TRACK = re.compile(r"(?:spotify:track:|https?://open\.spotify\.com/track/)([A-Za-z0-9]+)")
+_SPOTIFY = ProviderName("spotify")
+_SPOTIFY_ARTIST = "spotify:artist:"
+_SPOTIFY_ALBUM = "spotify:album:"
+_TRUE = frozenset({"true", "yes", "y", "1", "explicit"})
+_FALSE = frozenset({"false", "no", "n", "0", "clean", ""})
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _error(reason: str, line: int | None = None, column: int | None = None) -> PlaylistFormatError:
+    return PlaylistFormatError(reason, codec=_NAME, line=line, column=column)
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def neutralise(value: str) -> str:
+    """Prefix ``value`` with an apostrophe when a spreadsheet would run it as a formula."""
+    if value and (value[0] in _TRIGGERS or value[0] == "'"):
+        bare = value.lstrip("'")
+        if bare and bare[0] in _TRIGGERS and not _NUMBER.match(value):
+            return "'" + value
+    return value
+
+
+def restore(value: str) -> str:
+    """Undo :func:`neutralise`."""
+    if value[:1] == "'" and _ESCAPED.match(value):
+        return value[1:]
+    return value
+
+
+def join_list(items: Iterable[str], separator: str) -> str:
+    """Join names with ``separator``, escaping it (and backslashes) inside names."""
+    escaped_separator = "\\" + separator
+    return separator.join(
+        item.replace("\\", "\\\\").replace(separator, escaped_separator) for item in items
+    )
+
+
+def split_list(cell: str, separator: str) -> list[str]:
+    """Split a joined cell; ``\\<separator>`` and ``\\\\`` are escapes, names are stripped."""
+    if "\\" not in cell:
+        return [part.strip() for part in cell.split(separator) if part.strip()]
+    parts: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(cell):
+        char = cell[i]
+        if char == "\\" and i + 1 < len(cell) and cell[i + 1] in (separator, "\\"):
+            current.append(cell[i + 1])
+            i += 2
+            continue
+        if char == separator:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def parse_duration(cell: str, unit: str) -> int:
+    """Milliseconds from ``"231373"`` (ms), ``"3:51"``, ``"1:02:03.5"`` or seconds.
+
+    ``unit`` is ``"ms"``, ``"s"`` or ``"?"`` (a bare ``duration`` header: integers below
+    10,000 are taken as seconds, larger ones as milliseconds).
+
+    Raises:
+        ValueError: not a duration.
+    """
+    text = cell.strip()
+    clock = _CLOCK.match(text)
+    if clock:
+        hours, minutes, seconds, fraction = clock.groups()
+        total = (int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)
+        millis = int((fraction or "0").ljust(3, "0"))
+        return total * 1000 + millis
+    number = float(text)  # ValueError propagates
+    if not 0 <= number < float("inf"):
+        raise ValueError(f"negative or non-finite duration {cell!r}")
+    if unit == "s" or (unit == "?" and number < 10_000):
+        return round(number * 1000)
+    return round(number)
+
+
+def _format_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+class _Rejoined(io.RawIOBase):
+    """``head`` followed by the rest of ``stream``; closing it leaves ``stream`` open."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            size = min(len(view), len(self._head))
+            view[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
+def _encoding(head: bytes) -> tuple[str, int]:
+    """The encoding of a file starting with ``head`` and the length of its BOM."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name, len(bom)
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise _error("binary data (NUL byte), not a CSV file", line=head.count(b"\n", 0, nul) + 1)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        try:
+            head.decode("cp1252")
+        except UnicodeDecodeError:
+            return "latin-1", 0
+        return "cp1252", 0
+    return "utf-8", 0
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _header_delimiter(line: str) -> tuple[str, list[str]]:
+    """The delimiter that splits the header ``line`` into the most known columns."""
+    best = (",", [line])
+    best_score = -1
+    for delimiter in (",", ";", "\t"):
+        cells = next(csv.reader([line], delimiter=delimiter), [])
+        if len(cells) < 2:
+            score = 0
+        else:
+            known = sum(1 for cell in cells if field_for_header(cell) is not None)
+            score = known * 1000 + len(cells)
+        if score > best_score:
+            best, best_score = (delimiter, cells), score
+    return best
+
+
+class _LineFeed:
+    """Physical lines for :func:`csv.reader`, with the size limits and line counting."""
+
+    def __init__(self, text: TextIO, encoding: str) -> None:
+        self._text = text
+        self._encoding = encoding
+        self.lines = 0
+        self.row_chars = 0
+
+    def __iter__(self) -> Iterator[str]:
+        readline = self._text.readline
+        while True:
+            try:
+                line = readline(_MAX_LINE)
+            except UnicodeDecodeError as exc:
+                raise _error(
+                    f"not valid {self._encoding} text ({exc.reason})", line=self.lines + 1
+                ) from None
+            if not line:
+                return
+            self.lines += 1
+            if "\x00" in line:
+                raise _error("binary data (NUL byte), not a CSV file", line=self.lines)
+            if len(line) >= _MAX_LINE and line[-1] not in "\r\n":
+                raise _error(f"line longer than {_MAX_LINE} characters", line=self.lines)
+            self.row_chars += len(line)
+            if self.row_chars > _MAX_ROW:
+                raise _error(
+                    f"row longer than {_MAX_ROW} characters (unterminated quote?)",
+                    line=self.lines,
+                )
+            yield line
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@attrs.frozen
+class _Header:
+    """What the header row says about the file."""
+
+    profile: CsvProfile
+    headers: tuple[str, ...]
+    fields: tuple[str | None, ...]
+    """Field of each column; ``None`` for extras (and duplicate fields)."""
+    keys: tuple[str, ...]
+    """``Track.extras`` key of each column."""
+    column_of: dict[str, int]
+    """Field -> 0-based column index."""
+
+
+def _compile_header(cells: list[str], line: int) -> _Header:
+    headers = tuple(cell.replace("\ufeff", "").strip() for cell in cells)
+    fields: list[str | None] = []
+    column_of: dict[str, int] = {}
+    keys: list[str] = []
+    for index, header in enumerate(headers):
+        field = field_for_header(header) if header else None
+        if field is not None and field in column_of:
+            field = None
+        if field is not None:
+            column_of[field] = index
+        fields.append(field)
+        keys.append(EXTRA_PREFIX + (header or f"column {index + 1}"))
+    useful = {"title", "artists", "isrc", "spotify_uri", "location"}
+    if not useful & set(column_of) and not any(f.startswith("provider_id:") for f in column_of):
+        raise _error(
+            "not a playlist CSV: the header names no title, artist, ISRC, URI or location column",
+            line=line,
+        )
+    return _Header(
+        profile=detect_profile(list(headers)),
+        headers=headers,
+        fields=tuple(fields),
+        keys=tuple(keys),
+        column_of=column_of,
+    )
+
+
+class _RowReader:
+    """Turns rows into tracks for one file."""
+
+    def __init__(self, header: _Header, strict: bool, on_warning: WarningHandler | None) -> None:
+        self.header = header
+        self.strict = strict
+        self.on_warning = on_warning
+        self.playlist_name: str | None = None
+        self._first = True
+
+    def _bad(self, reason: str, line: int, field: str) -> None:
+        column = self.header.column_of.get(field)
+        col = None if column is None else column + 1
+        if self.strict:
+            raise _error(reason, line=line, column=col)
+        emit_warning(FormatWarning(reason, codec=_NAME, line=line, column=col), self.on_warning)
+
+    def track(self, row: list[str], line: int) -> Track:
+        header = self.header
+        width = len(header.headers)
+        if len(row) != width:
+            self._bad(f"row has {len(row)} cells, the header {width}", line, "")
+        values: dict[str, str] = {}
+        extras: dict[str, Any] = {}
+        fields = header.fields
+        keys = header.keys
+        for index, raw in enumerate(row):
+            if not raw:
+                continue
+            cell = restore(raw) if raw[0] == "'" else raw
+            if index >= width:
+                extras[f"{EXTRA_PREFIX}column {index + 1}"] = cell
+                continue
+            field = fields[index]
+            if field is None:
+                extras[keys[index]] = cell
+            else:
+                values[field] = cell
+        return self._build(values, extras, line)
+
+    def _keep_raw(self, field: str, cell: str, extras: dict[str, Any]) -> None:
+        extras[self.header.keys[self.header.column_of[field]]] = cell
+
+    def _int(
+        self, field: str, values: dict[str, str], extras: dict[str, Any], line: int
+    ) -> int | None:
+        cell = values.get(field)
+        if cell is None:
+            return None
+        text = cell.strip()
+        head = text.split("/", 1)[0].strip()  # "3/12" track numbers
+        if head.isdigit():
+            return int(head)
+        self._bad(f"{field.replace('_', ' ')} {cell!r} is not a number", line, field)
+        self._keep_raw(field, cell, extras)
+        return None
+
+    def _build(self, values: dict[str, str], extras: dict[str, Any], line: int) -> Track:
+        separator = self.header.profile.artist_separator
+        genre_separator = self.header.profile.genre_separator
+        provider_ids: dict[ProviderName, ProviderTrackId] = {}
+        locations: list[str] = []
+
+        artists: tuple[ArtistCredit, ...] = ()
+        cell = values.get("artists")
+        if cell:
+            names = split_list(cell, separator)
+            uris = values.get("artist_uris")
+            ids = _uri_ids(uris, _SPOTIFY_ARTIST) if uris else None
+            if ids is not None and len(ids) != len(names):
+                self._bad("artist URIs do not match the artist names", line, "artist_uris")
+                self._keep_raw("artist_uris", uris or "", extras)
+                ids = None
+            elif uris and ids is None:
+                self._keep_raw("artist_uris", uris, extras)
+            if ids is None:
+                artists = tuple(ArtistCredit(name) for name in names)
+            else:
+                artists = tuple(
+                    ArtistCredit(name, provider_ids={_SPOTIFY: i} if i else {})
+                    for name, i in zip(names, ids, strict=True)
+                )
+        elif "artist_uris" in values:
+            self._keep_raw("artist_uris", values["artist_uris"], extras)
+
+        album = self._album(values, extras, line, separator)
+
+        duration: int | None = None
+        for field, unit in (("duration_ms", "ms"), ("duration", "?"), ("duration_s", "s")):
+            cell = values.get(field)
+            if cell is None or duration is not None:
+                continue
+            try:
+                duration = parse_duration(cell, unit)
+            except ValueError:
+                self._bad(f"duration {cell!r} is not in ms or m:ss", line, field)
+                self._keep_raw(field, cell, extras)
+
+        isrc = values.get("isrc")
+        if isrc is not None:
+            cleaned = isrc.replace("-", "").replace(" ", "").strip().upper()
+            if not _ISRC.match(cleaned):
+                self._bad(f"ISRC {isrc!r} is not 12 characters CCXXXYYNNNNN", line, "isrc")
+                self._keep_raw("isrc", isrc, extras)
+                isrc = None
+
+        explicit: bool | None = None
+        cell = values.get("explicit")
+        if cell is not None:
+            lowered = cell.strip().lower()
+            if lowered in _TRUE:
+                explicit = True
+            elif lowered in _FALSE:
+                explicit = False
+            else:
+                self._bad(f"explicit flag {cell!r} is not true/false", line, "explicit")
+                self._keep_raw("explicit", cell, extras)
+
+        uri = values.get("spotify_uri")
+        if uri is not None:
+            match = _SPOTIFY_TRACK.fullmatch(uri.strip())
+            if match:
+                provider_ids[_SPOTIFY] = ProviderTrackId(match[1])
+            else:
+                locations.append(uri)
+        for field, cell in values.items():
+            if field.startswith("provider_id:"):
+                provider = ProviderName(field.partition(":")[2])
+                if provider not in provider_ids:
+                    provider_ids[provider] = ProviderTrackId(cell.strip())
+                else:
+                    self._keep_raw(field, cell, extras)
+
+        cell = values.get("location")
+        if cell:
+            locations.extend(part for part in cell.split("\n") if part)
+
+        name = values.get("playlist_name")
+        if self._first:
+            self._first = False
+            self.playlist_name = name
+        elif name is not None and name != self.playlist_name:
+            self._keep_raw("playlist_name", name, extras)
+
+        genres = values.get("genres")
+        image = values.get("image")
+        mbid = values.get("musicbrainz_recording_id")
+        return Track(
+            title=values.get("title", ""),
+            artists=artists,
+            album=album,
+            duration_ms=None if duration is None else DurationMs(duration),
+            isrc=isrc,
+            track_number=self._int("track_number", values, extras, line),
+            disc_number=self._int("disc_number", values, extras, line),
+            explicit=explicit,
+            provider_ids=provider_ids,
+            locations=tuple(locations),
+            image=Image(image) if image else None,
+            musicbrainz_recording_id=MusicBrainzId(mbid.strip().lower()) if mbid else None,
+            genres=tuple(split_list(genres, genre_separator)) if genres else (),
+            extras=extras,
+        )
+
+    def _album(
+        self, values: dict[str, str], extras: dict[str, Any], line: int, separator: str
+    ) -> Album | None:
+        title = values.get("album")
+        album_artists = values.get("album_artists")
+        release = values.get("release_date")
+        image = values.get("album_image")
+        upc = values.get("upc")
+        uri = values.get("album_uri")
+        if not (title or album_artists or release or image or upc or uri):
+            return None
+        credits: tuple[ArtistCredit, ...] = ()
+        if album_artists:
+            names = split_list(album_artists, separator)
+            uris = values.get("album_artist_uris")
+            ids = _uri_ids(uris, _SPOTIFY_ARTIST) if uris else None
+            if ids is not None and len(ids) == len(names):
+                credits = tuple(
+                    ArtistCredit(n, provider_ids={_SPOTIFY: i} if i else {})
+                    for n, i in zip(names, ids, strict=True)
+                )
+            else:
+                if uris:
+                    self._bad("album artist URIs do not match the names", line, "album_artist_uris")
+                    self._keep_raw("album_artist_uris", uris, extras)
+                credits = tuple(ArtistCredit(n) for n in names)
+        elif "album_artist_uris" in values:
+            self._keep_raw("album_artist_uris", values["album_artist_uris"], extras)
+        album_ids: dict[ProviderName, str] = {}
+        if uri:
+            if uri.startswith(_SPOTIFY_ALBUM):
+                album_ids[_SPOTIFY] = uri[len(_SPOTIFY_ALBUM) :]
+            else:
+                self._keep_raw("album_uri", uri, extras)
+        return Album(
+            title=title or "",
+            artists=credits,
+            release_date=release,
+            upc=upc,
+            provider_ids=album_ids,
+            images=(Image(image),) if image else (),
+        )
+
+
+def _uri_ids(cell: str | None, prefix: str) -> list[str] | None:
+    """Ids from ``"spotify:artist:A,spotify:artist:B"``; ``None`` when not such a list."""
+    if not cell:
+        return None
+    ids: list[str] = []
+    for raw in cell.split(","):
+        part = raw.strip()
+        if part.startswith(prefix):
+            ids.append(part[len(prefix) :])
+        elif part:
+            return None
+        else:
+            ids.append("")
+    return ids
+
+
+# --------------------------------------------------------------------------- writing
+
+
+_Getter = Callable[[Track, Playlist], str]
+
+
+def _artist_names(credits: tuple[ArtistCredit, ...], separator: str) -> str:
+    return join_list((credit.name for credit in credits), separator)
+
+
+def _artist_uris(credits: tuple[ArtistCredit, ...]) -> str:
+    ids = [credit.provider_ids.get(_SPOTIFY) for credit in credits]
+    if not ids or not all(ids):
+        return ""
+    return ",".join(_SPOTIFY_ARTIST + str(i) for i in ids)
+
+
+def _spotify_uri(track: Track) -> str:
+    spotify = track.provider_ids.get(_SPOTIFY)
+    if spotify:
+        return "spotify:track:" + spotify
+    if track.locations and track.locations[0].startswith("spotify:"):
+        return track.locations[0]
+    return ""
+
+
+def _getter(field: str | None, header: str, profile: CsvProfile) -> _Getter:
+    """How a column's cell is made from a track (extras by header are the fallback)."""
+    artist_sep = profile.artist_separator
+    genre_sep = profile.genre_separator
+    simple: dict[str, Callable[[Track], object]] = {
+        "title": lambda t: t.title,
+        "artists": lambda t: _artist_names(t.artists, artist_sep),
+        "artist_uris": lambda t: _artist_uris(t.artists),
+        "album": lambda t: t.album.title if t.album else None,
+        "album_uri": lambda t: (
+            _SPOTIFY_ALBUM + t.album.provider_ids[_SPOTIFY]
+            if t.album and t.album.provider_ids.get(_SPOTIFY)
+            else None
+        ),
+        "album_artists": lambda t: _artist_names(t.album.artists, artist_sep) if t.album else None,
+        "album_artist_uris": lambda t: _artist_uris(t.album.artists) if t.album else None,
+        "release_date": lambda t: t.album.release_date if t.album else None,
+        "album_image": lambda t: t.album.images[0].url if t.album and t.album.images else None,
+        "upc": lambda t: t.album.upc if t.album else None,
+        "disc_number": lambda t: t.disc_number,
+        "track_number": lambda t: t.track_number,
+        "duration_ms": lambda t: t.duration_ms,
+        "explicit": lambda t: None if t.explicit is None else _format_bool(t.explicit),
+        "isrc": lambda t: t.isrc,
+        "spotify_uri": _spotify_uri,
+        "genres": lambda t: join_list(t.genres, genre_sep),
+        "location": lambda t: "\n".join(t.locations),
+        "image": lambda t: t.image.url if t.image else None,
+        "musicbrainz_recording_id": lambda t: t.musicbrainz_recording_id,
+    }
+    key = EXTRA_PREFIX + header
+    if field is None:
+        return lambda t, p: str(t.extras.get(key, ""))
+    if field == "playlist_name":
+        return lambda t, p: str(t.extras.get(key) or p.name or "")
+    if field.startswith("provider_id:"):
+        provider = ProviderName(field.partition(":")[2])
+        return lambda t, p: str(t.provider_ids.get(provider) or t.extras.get(key, ""))
+    get = simple[field]
+
+    def cell(track: Track, playlist: Playlist) -> str:
+        value = get(track)
+        if value is None or value == "":
+            return str(track.extras.get(key, ""))
+        return str(value)
+
+    return cell
+
+
+def _used_fields(track: Track) -> set[str]:
+    """Fields of ``track`` with a value, as generic-profile field keys."""
+    used = {"title", "artists"}
+    album = track.album
+    if album is not None:
+        used.add("album")
+        if album.artists:
+            used.add("album_artists")
+        if album.release_date:
+            used.add("release_date")
+        if album.upc:
+            used.add("upc")
+        if album.images:
+            used.add("album_image")
+    for field in ("duration_ms", "isrc", "track_number", "disc_number", "explicit", "image"):
+        if getattr(track, field) is not None:
+            used.add(field)
+    if track.musicbrainz_recording_id:
+        used.add("musicbrainz_recording_id")
+    if track.genres:
+        used.add("genres")
+    if track.locations:
+        used.add("location")
+    used.update(f"provider_id:{provider}" for provider in track.provider_ids)
+    return used
+
+
+def _plan_columns(profile: CsvProfile, sample: list[Track]) -> list[Column]:
+    """The columns to write: the profile's, plus what the sample tracks need."""
+    if profile.dynamic:
+        used: set[str] = set()
+        for track in sample:
+            used |= _used_fields(track)
+        columns = [c for c in profile.columns if c.field in used]
+        providers = sorted(f for f in used if f.startswith("provider_id:"))
+        columns.extend(Column(f"{f.partition(':')[2]}_id", f) for f in providers)
+    else:
+        columns = list(profile.columns)
+    headers = {c.header for c in columns}
+    for track in sample:
+        for key in track.extras:
+            if key.startswith(EXTRA_PREFIX) and key != _PROFILE_KEY:
+                header = key[len(EXTRA_PREFIX) :]
+                if header not in headers:
+                    headers.add(header)
+                    columns.append(Column(header, None))
+    return columns
+
+
+class _LossCounter:
+    """Counts, per model field, the tracks whose value the chosen columns cannot carry."""
+
+    def __init__(self, columns: list[Column]) -> None:
+        self.carried = {c.field for c in columns if c.field is not None}
+        self.headers = {c.header for c in columns}
+        self.counts: Counter[str] = Counter()
+        self.spotify_only = "spotify_uri" in self.carried
+
+    def _has(self, field: str) -> bool:
+        return field in self.carried
+
+    def add(self, track: Track) -> None:
+        counts = self.counts
+        has = self._has
+        if track.artists:
+            if not has("artists"):
+                counts["artists"] += 1
+            else:
+                self._credits(track.artists, "artists", has("artist_uris"))
+        album = track.album
+        if album is not None:
+            if not has("album"):
+                counts["album"] += 1
+            else:
+                if album.artists:
+                    if has("album_artists"):
+                        self._credits(album.artists, "album.artists", has("album_artist_uris"))
+                    else:
+                        counts["album.artists"] += 1
+                if album.release_date and not has("release_date"):
+                    counts["album.release_date"] += 1
+                if album.upc and not has("upc"):
+                    counts["album.upc"] += 1
+                if album.musicbrainz_id:
+                    counts["album.musicbrainz_id"] += 1
+                for provider in album.provider_ids:
+                    if not (provider == "spotify" and has("album_uri")):
+                        counts[f"album.provider_ids.{provider}"] += 1
+                if album.images:
+                    if not has("album_image") or len(album.images) > 1:
+                        counts["album.images"] += 1
+                    elif album.images[0].width or album.images[0].height:
+                        counts["album.images.size"] += 1
+        for field in ("duration_ms", "isrc", "track_number", "disc_number", "explicit"):
+            if getattr(track, field) is not None and not has(field):
+                counts[field] += 1
+        if track.musicbrainz_recording_id and not has("musicbrainz_recording_id"):
+            counts["musicbrainz_recording_id"] += 1
+        if track.genres and not has("genres"):
+            counts["genres"] += 1
+        if track.image is not None:
+            if not has("image"):
+                counts["image"] += 1
+            elif track.image.width or track.image.height:
+                counts["image.size"] += 1
+        for provider in track.provider_ids:
+            if provider == "spotify" and self.spotify_only:
+                continue
+            if not has(f"provider_id:{provider}"):
+                counts[f"provider_ids.{provider}"] += 1
+        if track.locations:
+            if has("location"):
+                if any("\n" in loc or "\r" in loc for loc in track.locations):
+                    counts["locations"] += 1
+            elif self.spotify_only:
+                spotify_local = track.locations[0].startswith("spotify:") and not (
+                    track.provider_ids.get(_SPOTIFY)
+                )
+                if len(track.locations) > int(spotify_local):
+                    counts["locations"] += 1
+            else:
+                counts["locations"] += 1
+        for key in track.extras:
+            if not key.startswith(EXTRA_PREFIX) or key[len(EXTRA_PREFIX) :] not in self.headers:
+                counts[f"extras.{key}"] += 1
+
+    def _credits(self, credits: tuple[ArtistCredit, ...], label: str, uris: bool) -> None:
+        counts = self.counts
+        if any(c.role is not None for c in credits):
+            counts[f"{label}.role"] += 1
+        if any(c.join_phrase is not None for c in credits):
+            counts[f"{label}.join_phrase"] += 1
+        if any(c.musicbrainz_id for c in credits):
+            counts[f"{label}.musicbrainz_id"] += 1
+        ids = [c.provider_ids for c in credits]
+        if any(ids):
+            spotify_all = all(i.get(_SPOTIFY) for i in ids)
+            if not (uris and spotify_all and all(set(i) == {"spotify"} for i in ids)):
+                counts[f"{label}.provider_ids"] += 1
+        if any(not c.name.strip() or c.name != c.name.strip() for c in credits):
+            counts[f"{label}.name"] += 1
+
+    def losses(self, playlist: Playlist) -> tuple[Loss, ...]:
+        found = [Loss(field, count) for field, count in sorted(self.counts.items())]
+        playlist_fields: list[tuple[str, object]] = [
+            ("name", None if "playlist_name" in self.carried else playlist.name),
+            ("description", playlist.description),
+            ("owner", playlist.owner),
+            ("image", playlist.image),
+            ("public", playlist.public),
+            ("collaborative", playlist.collaborative),
+            ("created_at", playlist.created_at),
+            ("updated_at", playlist.updated_at),
+            ("provider_ref", playlist.provider_ref),
+        ]
+        for field, value in playlist_fields:
+            if value is not None:
+                found.append(Loss(f"playlist.{field}", 0))
+        found.extend(
+            Loss(f"playlist.extras.{key}", 0) for key in playlist.extras if key != _PROFILE_KEY
+        )
+        return tuple(found)
+
+
+def _open(
+    stream: BinaryIO, *, strict: bool, on_warning: WarningHandler | None
+) -> tuple[_RowReader, Generator[Track, None, None]]:
+    """Read the header of ``stream``; return its row reader and the track iterator."""
+    head = stream.read(_HEAD)
+    if not head.strip():
+        raise _error("empty file: no header row", line=1)
+    encoding, bom = _encoding(head)
+    head_text = head[bom:].decode(encoding, errors="replace")
+    delimiter, _ = _header_delimiter(_first_line(head_text))
+    raw = io.BufferedReader(_Rejoined(head[bom:], stream), buffer_size=_HEAD)
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+    feed = _LineFeed(text, encoding)
+    reader = csv.reader(feed, delimiter=delimiter, strict=strict)
+    header_row: list[str] | None = None
+    try:
+        for row in reader:
+            feed.row_chars = 0
+            if any(cell.strip() for cell in row):
+                header_row = row
+                break
+    except csv.Error as exc:
+        raise _error(str(exc), line=feed.lines) from None
+    if header_row is None:
+        raise _error("empty file: no header row", line=feed.lines or 1)
+    if len(header_row) > _MAX_COLUMNS:
+        raise _error(f"more than {_MAX_COLUMNS} columns", line=reader.line_num)
+    header = _compile_header([restore(cell) for cell in header_row], reader.line_num)
+    rows = _RowReader(header, strict, on_warning)
+
+    def tracks() -> Generator[Track, None, None]:
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                feed.row_chars = 0
+                if len(row) > _MAX_COLUMNS:
+                    raise _error(f"more than {_MAX_COLUMNS} columns", line=start)
+                if any(row):
+                    yield rows.track(row, start)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise _error(str(exc), line=feed.lines) from None
+        finally:
+            text.detach()  # the caller's stream stays open
+
+    return rows, tracks()
+
+
+# --------------------------------------------------------------------------- codec
+
+
+@attrs.frozen
+class CsvCodec:
+    """CSV playlists in the column sets of Exportify, TuneMyMusic, Soundiiz or plain columns.
+
+    ``CSV`` (profile ``None``) reads any of them and writes a playlist back in the profile
+    it was read with (kept in ``Playlist.extras["csv:profile"]``), or in the generic
+    profile. ``CSV.with_profile("tunemymusic")`` always writes that column set.
+    """
+
+    profile: str | None = None
+    """Profile to write (``"exportify"``, ``"exportify-old"``, ``"tunemymusic"``,
+    ``"soundiiz"``, ``"generic"``), or ``None`` for the playlist's own."""
+
+    name: str = "csv"
+    extensions: tuple[str, ...] = ("csv", "tsv")
+    media_types: tuple[str, ...] = ("text/csv", "text/tab-separated-values", "application/csv")
+
+    profiles: tuple[str, ...] = attrs.field(default=tuple(PROFILES), init=False)
+    """Names of the known profiles."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.profile is not None and self.profile not in PROFILES:
+            known = ", ".join(PROFILES)
+            raise ValueError(f"unknown CSV profile {self.profile!r} (known: {known})")
+
+    def with_profile(self, profile: str | None) -> CsvCodec:
+        """A codec that writes ``profile``'s columns."""
+        return attrs.evolve(self, profile=profile)
+
+    # ---- reading
+
+    def read(
+        self, source: Source, *, strict: bool = False, on_warning: WarningHandler | None = None
+    ) -> Playlist:
+        """Read a whole playlist (see the module docstring for the rules)."""
+        with open_source(source) as stream:
+            reader, rows = _open(stream, strict=strict, on_warning=on_warning)
+            tracks = list(rows)
+        return self._playlist(source, reader, tracks)
+
+    def read_metadata(self, source: Source) -> Playlist:
+        """The playlist without its tracks, from the header and first row only."""
+        with open_source(source) as stream:
+            reader, rows = _open(stream, strict=False, on_warning=lambda _w: None)
+            next(rows, None)
+            rows.close()
+        return self._playlist(source, reader, [])
+
+    def iter_tracks(
+        self, source: Source, *, strict: bool = False, on_warning: WarningHandler | None = None
+    ) -> Iterator[Track]:
+        """Yield tracks one by one; memory stays bounded by the longest row."""
+        with open_source(source) as stream:
+            _, rows = _open(stream, strict=strict, on_warning=on_warning)
+            yield from rows
+
+    def _playlist(self, source: Source, reader: _RowReader, tracks: list[Track]) -> Playlist:
+        name = reader.playlist_name
+        location = None
+        if isinstance(source, str | os.PathLike):
+            location = os.fspath(source)
+            if name is None:
+                stem = os.path.splitext(os.path.basename(location))[0]
+                name = stem.replace("_", " ").strip() or None
+        return Playlist(
+            name=name,
+            tracks=tracks,
+            location=location,
+            extras={_PROFILE_KEY: reader.header.profile.name},
+        )
+
+    # ---- writing
+
+    def _profile_for(self, playlist: Playlist) -> CsvProfile:
+        if self.profile is not None:
+            return PROFILES[self.profile]
+        named = playlist.extras.get(_PROFILE_KEY)
+        return PROFILES.get(named, GENERIC) if isinstance(named, str) else GENERIC
+
+    def write(self, playlist: Playlist) -> WriteResult:
+        """Encode ``playlist``; the result lists every field no column carries."""
+        out = io.BytesIO()
+        losses = self._write(playlist, playlist.tracks, out, sample=list(playlist.tracks))
+        return WriteResult(data=out.getvalue(), losses=losses)
+
+    def write_stream(
+        self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO
+    ) -> tuple[Loss, ...]:
+        """Write incrementally; columns are planned from the first 1000 tracks."""
+        iterator = iter(tracks)
+        sample: list[Track] = []
+        for track in iterator:
+            sample.append(track)
+            if len(sample) >= _SCAN_TRACKS:
+                break
+        return self._write(playlist, _chain(sample, iterator), out, sample=sample)
+
+    def _write(
+        self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO, sample: list[Track]
+    ) -> tuple[Loss, ...]:
+        profile = self._profile_for(playlist)
+        columns = _plan_columns(profile, sample)
+        getters = [_getter(c.field, c.header, profile) for c in columns]
+        counter = _LossCounter(columns)
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+        try:
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow([neutralise(c.header) for c in columns])
+            writerow = writer.writerow
+            for track in tracks:
+                counter.add(track)
+                cells = [neutralise(get(track, playlist)) for get in getters]
+                if not any(cells):
+                    counter.counts["tracks.empty"] += 1
+                writerow(cells)
+            text.flush()
+        finally:
+            text.detach()
+        return counter.losses(playlist)
+
+    # ---- sniffing
+
+    def sniff(self, head: bytes) -> float:
+        """Confidence from the header line: 0.95 for a known exporter's header."""
+        try:
+            encoding, bom = _encoding(head)
+        except PlaylistFormatError:
+            return 0.0
+        text = head[bom:].decode(encoding, errors="replace")
+        line = _first_line(text).strip()
+        if not line or line[0] in "#<[{":
+            return 0.0
+        _, cells = _header_delimiter(line)
+        if len(cells) < 2:
+            return 0.0
+        known = sum(1 for cell in cells if field_for_header(cell) is not None)
+        if detect_profile(cells) is not GENERIC:
+            return 0.95
+        if known >= 2:
+            return 0.9
+        if known == 1:
+            return 0.5
+        return 0.2
+
+
+def _chain(first: list[Track], rest: Iterator[Track]) -> Iterator[Track]:
+    yield from first
+    yield from rest
+
+
+CSV = CsvCodec()
+"""The CSV codec (writes each playlist in the profile it was read with, else generic)."""
