@@ -152,9 +152,12 @@ def parse_date_time(value: str) -> dt.datetime | None:
 
 
 def format_date_time(value: dt.datetime) -> str:
-    """Format a datetime as ``xsd:dateTime`` (``Z`` for UTC, no zone when naive)."""
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    """Format a datetime as ``xsd:dateTime`` (no zone when naive)."""
+    offset = value.utcoffset()
+    if offset is not None and offset % dt.timedelta(minutes=1):
+        # xsd:dateTime offsets are whole minutes; express odd offsets in UTC instead.
+        value = value.astimezone(dt.UTC)
+    return value.isoformat()
 
 
 # --- identifiers -------------------------------------------------------------------------
@@ -189,6 +192,8 @@ _PROVIDER_URL: dict[str, str] = {
 _MB_RECORDING_URL = "https://musicbrainz.org/recording/{}"
 _MB_ARTIST = re.compile(rf"https?://(?:beta\.)?musicbrainz\.org/artist/({_UUID})/?")
 _MB_ARTIST_URL = "https://musicbrainz.org/artist/{}"
+_BARE_UUID = re.compile(f"({_UUID})")
+_MB_RECORDING_EXTENSION = "https://musicbrainz.org/recording/"
 
 
 # --- intermediate records ----------------------------------------------------------------
@@ -299,23 +304,8 @@ def track_from_fields(fields: XspfTrack) -> Track:
     credit_mbid: str | None = None
     if fields.json_extension is not None:
         extension = dict(fields.json_extension)
-        lb = extension.get(LB_TRACK_EXTENSION)
-        if isinstance(lb, Mapping) and fields.creator:
-            artist_ids = lb.get("artist_identifiers")
-            if (
-                isinstance(artist_ids, list)
-                and len(artist_ids) == 1
-                and isinstance(artist_ids[0], str)
-                and _MB_ARTIST.fullmatch(artist_ids[0])
-            ):
-                match = _MB_ARTIST.fullmatch(artist_ids[0])
-                assert match is not None
-                credit_mbid = match.group(1).lower()
-                rest = {k: v for k, v in lb.items() if k != "artist_identifiers"}
-                if rest:
-                    extension[LB_TRACK_EXTENSION] = rest
-                else:
-                    del extension[LB_TRACK_EXTENSION]
+        if fields.creator:
+            credit_mbid = _take_artist_mbid(extension)
         if extension:
             extras[JSON_EXTENSION_KEY] = extension
 
@@ -336,6 +326,30 @@ def track_from_fields(fields: XspfTrack) -> Track:
         musicbrainz_recording_id=_mbid(recording),
         extras=extras,
     )
+
+
+def _take_artist_mbid(extension: dict[str, Any]) -> str | None:
+    """Move a single artist MBID out of a track's ListenBrainz extension (in place)."""
+    for application, key, pattern in (
+        (LB_TRACK_EXTENSION, "artist_identifiers", _MB_ARTIST),
+        (_MB_RECORDING_EXTENSION, "artist_mbids", _BARE_UUID),
+    ):
+        data = extension.get(application)
+        if not isinstance(data, Mapping):
+            continue
+        ids = data.get(key)
+        if not (isinstance(ids, list) and len(ids) == 1 and isinstance(ids[0], str)):
+            continue
+        match = pattern.fullmatch(ids[0])
+        if match is None:
+            continue
+        rest = {k: v for k, v in data.items() if k != key}
+        if rest:
+            extension[application] = rest
+        else:
+            del extension[application]
+        return match.group(1).lower()
+    return None
 
 
 def _mbid(value: str | None) -> MusicBrainzId | None:
@@ -478,8 +492,8 @@ def playlist_from_fields(fields: XspfPlaylist, tracks: Iterable[Track]) -> Playl
                 public = rest.pop("public")
             modified = rest.get("last_modified_at")
             if isinstance(modified, str):
-                parsed = _parse_iso(modified)
-                if parsed is not None and format_date_time(parsed) == modified:
+                parsed = parse_date_time(modified)
+                if parsed is not None:
                     updated_at = parsed
                     del rest["last_modified_at"]
             if rest:
@@ -500,13 +514,6 @@ def playlist_from_fields(fields: XspfPlaylist, tracks: Iterable[Track]) -> Playl
         location=fields.location,
         extras=extras,
     )
-
-
-def _parse_iso(value: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def playlist_to_fields(playlist: Playlist, losses: LossCounter, *, json: bool) -> XspfPlaylist:
