@@ -1,0 +1,111 @@
+"""``playlist-service``: run the API (default), migrate the database, rotate keys.
+
+``main()`` only reads settings and runs; everything else lives in the modules it calls::
+
+    playlist-service                 # = serve
+    playlist-service serve --demo    # with loopback provider emulators, no credentials
+    playlist-service migrate-db      # apply pending schema migrations and exit
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from playlist_service.settings import Settings, SettingsError
+
+__all__ = ["main"]
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def _print_to_stderr(text: object) -> None:
+    sys.stderr.write(f"{text}\n")
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from playlist_service.app import create_app
+    from playlist_service.logging import AccessLogger, configure_logging
+
+    configure_logging(args.log_level)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log_class=AccessLogger,
+        print=_print_to_stderr,
+    )
+    return 0
+
+
+async def _migrate(settings: Settings, revision: str) -> tuple[str | None, str | None]:
+    from playlist_service.store import create_engine, current_revision, upgrade
+
+    engine = create_engine(settings.database_url)
+    try:
+        before = await current_revision(engine)
+        await upgrade(engine, revision, time_limit=settings.migration_timeout)
+        return before, await current_revision(engine)
+    finally:
+        await engine.dispose()
+
+
+def _migrate_db(settings: Settings, args: argparse.Namespace) -> int:
+    before, after = asyncio.run(_migrate(settings, args.revision))
+    sys.stdout.write(f"database schema: {before or 'empty'} -> {after}\n")
+    return 0
+
+
+# name -> (help, run, add arguments); the jobs worker registers "worker" here.
+_COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], Any]]] = {
+    "serve": ("run the HTTP API (default)", _serve, lambda p: None),
+    "migrate-db": (
+        "apply pending database migrations and exit",
+        _migrate_db,
+        lambda p: p.add_argument("--revision", default="head", help="target (default: head)"),
+    ),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playlist-service", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start loopback provider emulators so you can sign in without credentials",
+    )
+    parser.add_argument("--host", help="listen address (PLAYLIST_SERVICE_HOST)")
+    parser.add_argument("--port", type=int, help="listen port (PLAYLIST_SERVICE_PORT)")
+    parser.add_argument("--log-level", default="INFO", help="log level (default INFO)")
+    sub = parser.add_subparsers(dest="command")
+    for name, (help_text, _run, add_arguments) in _COMMANDS.items():
+        add_arguments(sub.add_parser(name, help=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Read settings from the environment (and a few flags) and run the chosen command."""
+    args = _parser().parse_args(argv)
+    overrides: dict[str, Any] = {}
+    if args.demo:
+        overrides["demo"] = True
+    if args.host:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    try:
+        settings = Settings.from_env(**overrides)
+    except SettingsError as exc:
+        sys.stderr.write(f"playlist-service: bad settings: {exc}\n")
+        return 2
+    command = args.command or "serve"
+    return _COMMANDS[command][1](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

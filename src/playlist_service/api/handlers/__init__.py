@@ -1,0 +1,1 @@
+"""Thin request handlers: parse, call a service function, shape the response."""

@@ -1,0 +1,311 @@
+"""Service settings, read from ``PLAYLIST_SERVICE_*`` environment variables.
+
+Every setting has an embedded default so ``playlist-service`` runs with no configuration:
+a SQLite file and a blob directory under ``data_dir``, the worker inside the API process,
+no Redis, demo mode off. Secrets (the JWT and refresh-token keys, the token-encryption key
+ring) default to keys generated once and kept in ``data_dir/secrets.json`` (mode 0600), so a
+restart keeps sessions valid; production sets them explicitly.
+
+=================================================  =========================================
+Variable                                           Meaning
+=================================================  =========================================
+``PLAYLIST_SERVICE_DATA_DIR``                      folder for the embedded defaults
+``PLAYLIST_SERVICE_DATABASE_URL``                  ``sqlite+aiosqlite:///...`` or
+                                                   ``postgresql://...`` (asyncpg)
+``PLAYLIST_SERVICE_REDIS_URL``                     optional; shared rate limits etc.
+``PLAYLIST_SERVICE_BLOB_URL``                      ``file:///dir`` (default) or ``s3://bucket``
+``PLAYLIST_SERVICE_S3_ENDPOINT_URL``               S3-compatible endpoint for ``s3://``
+``PLAYLIST_SERVICE_WORKER``                        ``inprocess`` (default) or ``external``
+``PLAYLIST_SERVICE_HOST`` / ``_PORT``              listen address (``127.0.0.1:8080``)
+``PLAYLIST_SERVICE_PUBLIC_URL``                    base URL the service is reached at
+``PLAYLIST_SERVICE_JWT_SECRET``                    HS256 key, >= 32 bytes
+``PLAYLIST_SERVICE_JWT_ISSUER`` / ``_AUDIENCE``    ``iss`` / ``aud`` claims
+``PLAYLIST_SERVICE_ACCESS_TOKEN_TTL``              session JWT lifetime, seconds (900)
+``PLAYLIST_SERVICE_REFRESH_TOKEN_TTL``             refresh token lifetime, seconds (30 days)
+``PLAYLIST_SERVICE_REFRESH_HASH_KEY``              HMAC key for stored refresh tokens
+``PLAYLIST_SERVICE_TOKEN_KEYS``                    key ring: ``id:base64key,id:base64key``,
+                                                   the first is current, the rest old
+``PLAYLIST_SERVICE_OAUTH_ATTEMPT_TTL``             mobile login attempt lifetime (600 s)
+``PLAYLIST_SERVICE_PROVIDERS``                     JSON: ``{"spotify": {"client_id": ...,
+                                                   "client_secret": ..., "redirect_uri":
+                                                   ..., "scopes": [...]}}``
+``PLAYLIST_SERVICE_ALLOWED_REDIRECTS``             comma list of app redirect URI prefixes
+``PLAYLIST_SERVICE_MIGRATION_TIMEOUT``             seconds for schema migrations (60)
+``PLAYLIST_SERVICE_DEMO``                          ``1`` starts the provider emulators
+=================================================  =========================================
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+__all__ = ["ProviderSettings", "Settings", "SettingsError"]
+
+_PREFIX = "PLAYLIST_SERVICE_"
+MIN_SECRET_BYTES = 32
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed."""
+
+
+@attrs.frozen
+class ProviderSettings:
+    """OAuth client registration of the service at one provider."""
+
+    client_id: str
+    """OAuth client id."""
+    client_secret: str | None = attrs.field(default=None, repr=False)
+    """OAuth client secret (``None`` for public clients)."""
+    redirect_uri: str | None = None
+    """Callback URL registered at the provider (default ``{public_url}/auth/callback/{name}``)."""
+    scopes: tuple[str, ...] = ()
+    """Scopes to request; empty means the adapter's defaults."""
+    base_urls: Mapping[str, str] = attrs.field(factory=dict)
+    """Overrides of the provider's endpoints (used by the demo emulators)."""
+
+
+def _bytes_secret(value: str, name: str) -> bytes:
+    """Decode a secret given as ``base64:...``, hex or plain text; enforce >= 32 bytes."""
+    if value.startswith("base64:"):
+        raw = base64.b64decode(value[7:], validate=True)
+    else:
+        raw = value.encode()
+    if len(raw) < MIN_SECRET_BYTES:
+        raise SettingsError(f"{name} must be at least {MIN_SECRET_BYTES} bytes")
+    return raw
+
+
+def _parse_key_ring(value: str) -> tuple[tuple[str, bytes], ...]:
+    keys: list[tuple[str, bytes]] = []
+    for raw_item in value.split(","):
+        item = raw_item.strip()
+        if not item:
+            continue
+        key_id, sep, b64 = item.partition(":")
+        if not sep or not key_id:
+            raise SettingsError("TOKEN_KEYS entries look like id:base64key")
+        try:
+            key = base64.b64decode(b64, validate=True)
+        except ValueError as exc:
+            raise SettingsError(f"TOKEN_KEYS key {key_id!r} is not base64") from exc
+        if len(key) != 32:
+            raise SettingsError(f"TOKEN_KEYS key {key_id!r} must be 32 bytes")
+        keys.append((key_id, key))
+    if not keys:
+        raise SettingsError("TOKEN_KEYS is empty")
+    if len({key_id for key_id, _ in keys}) != len(keys):
+        raise SettingsError("TOKEN_KEYS has duplicate key ids")
+    return tuple(keys)
+
+
+def _parse_providers(value: str) -> dict[str, ProviderSettings]:
+    try:
+        raw = json.loads(value)
+    except ValueError as exc:
+        raise SettingsError("PROVIDERS must be a JSON object") from exc
+    if not isinstance(raw, dict):
+        raise SettingsError("PROVIDERS must be a JSON object")
+    result: dict[str, ProviderSettings] = {}
+    for name, conf in raw.items():
+        if not isinstance(conf, dict) or "client_id" not in conf:
+            raise SettingsError(f"PROVIDERS[{name!r}] needs a client_id")
+        result[str(name)] = ProviderSettings(
+            client_id=str(conf["client_id"]),
+            client_secret=conf.get("client_secret"),
+            redirect_uri=conf.get("redirect_uri"),
+            scopes=tuple(conf.get("scopes", ())),
+            base_urls=dict(conf.get("base_urls", {})),
+        )
+    return result
+
+
+def _load_or_create_secrets(data_dir: Path) -> dict[str, str]:
+    """Keys generated on first start and kept in ``data_dir/secrets.json`` (0600)."""
+    path = data_dir / "secrets.json"
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text())
+        return loaded
+    data_dir.mkdir(parents=True, exist_ok=True)
+    generated = {
+        "jwt_secret": "base64:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "refresh_hash_key": "base64:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+        "token_keys": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(generated, fh)
+    return generated
+
+
+@attrs.frozen
+class Settings:
+    """Everything the service reads from its environment; build with :meth:`from_env`."""
+
+    data_dir: Path
+    """Folder for the embedded defaults (SQLite file, blobs, generated secrets)."""
+    database_url: str
+    """SQLAlchemy URL: ``sqlite+aiosqlite:///path`` or ``postgresql+asyncpg://...``."""
+    jwt_secret: bytes = attrs.field(repr=False)
+    """HS256 key for session JWTs (>= 32 bytes)."""
+    refresh_hash_key: bytes = attrs.field(repr=False)
+    """HMAC-SHA256 key under which refresh tokens are stored."""
+    token_keys: tuple[tuple[str, bytes], ...] = attrs.field(repr=False)
+    """Key ring for provider tokens: ``(key id, 32-byte key)``, the first is current."""
+    redis_url: str | None = None
+    """Redis URL, when several API processes share state."""
+    blob_url: str | None = None
+    """Blob store: ``file:///dir`` (default ``data_dir/blobs``) or ``s3://bucket/prefix``."""
+    s3_endpoint_url: str | None = None
+    """Endpoint of an S3-compatible store."""
+    worker: str = "inprocess"
+    """``inprocess`` runs the job worker inside the API process; ``external`` does not."""
+    host: str = "127.0.0.1"
+    """Listen address."""
+    port: int = 8080
+    """Listen port (0 picks a free one)."""
+    public_url: str | None = None
+    """Base URL clients and providers reach the service at; derived from host/port if unset."""
+    jwt_issuer: str = "playlist-service"
+    """``iss`` claim of session JWTs."""
+    jwt_audience: str = "playlist-service-api"
+    """``aud`` claim of session JWTs."""
+    access_token_ttl: int = 900
+    """Session JWT lifetime in seconds."""
+    refresh_token_ttl: int = 30 * 24 * 3600
+    """Refresh token lifetime in seconds."""
+    oauth_attempt_ttl: int = 600
+    """Mobile login attempt lifetime in seconds."""
+    providers: Mapping[str, ProviderSettings] = attrs.field(factory=dict)
+    """OAuth client registrations per provider name."""
+    allowed_redirects: tuple[str, ...] = ()
+    """Prefixes an app's ``redirect_uri`` must start with (custom schemes, universal links)."""
+    migration_timeout: float = 60.0
+    """Seconds the schema migration may take before start-up fails."""
+    migrate_on_start: bool = True
+    """Run pending migrations when the API starts (embedded default)."""
+    demo: bool = False
+    """Start loopback provider emulators and register them as providers."""
+
+    @property
+    def base_url(self) -> str:
+        """The public base URL, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def blob_location(self) -> str:
+        """The blob store URL with the default applied."""
+        return self.blob_url or (self.data_dir / "blobs").resolve().as_uri()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read settings from ``PLAYLIST_SERVICE_*`` variables; ``overrides`` win."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(_PREFIX + name)
+            return value if value not in (None, "") else None
+
+        data_dir = Path(overrides.pop("data_dir", None) or get("DATA_DIR") or "./var")
+        values: dict[str, Any] = {"data_dir": data_dir}
+        url = get("DATABASE_URL")
+        if url is None:
+            url = f"sqlite+aiosqlite:///{(data_dir / 'playlist-service.sqlite3').resolve()}"
+        values["database_url"] = normalise_database_url(url)
+
+        for name, attr in (("JWT_SECRET", "jwt_secret"), ("REFRESH_HASH_KEY", "refresh_hash_key")):
+            given = overrides.pop(attr, None) or get(name)
+            if isinstance(given, bytes):
+                values[attr] = given
+            elif given is not None:
+                values[attr] = _bytes_secret(given, name)
+        ring = overrides.pop("token_keys", None) or get("TOKEN_KEYS")
+        if ring is not None:
+            values["token_keys"] = _parse_key_ring(ring) if isinstance(ring, str) else ring
+        missing = {"jwt_secret", "refresh_hash_key", "token_keys"} - set(values)
+        if missing:  # embedded default: keys generated once, kept in the data dir
+            generated = _load_or_create_secrets(data_dir)
+            values.setdefault("jwt_secret", _bytes_secret(generated["jwt_secret"], "JWT_SECRET"))
+            values.setdefault(
+                "refresh_hash_key",
+                _bytes_secret(generated["refresh_hash_key"], "REFRESH_HASH_KEY"),
+            )
+            values.setdefault("token_keys", _parse_key_ring(generated["token_keys"]))
+        for name, attr in (
+            ("REDIS_URL", "redis_url"),
+            ("BLOB_URL", "blob_url"),
+            ("S3_ENDPOINT_URL", "s3_endpoint_url"),
+            ("WORKER", "worker"),
+            ("HOST", "host"),
+            ("PUBLIC_URL", "public_url"),
+            ("JWT_ISSUER", "jwt_issuer"),
+            ("JWT_AUDIENCE", "jwt_audience"),
+        ):
+            value = get(name)
+            if value is not None:
+                values[attr] = value
+        for name, attr in (
+            ("PORT", "port"),
+            ("ACCESS_TOKEN_TTL", "access_token_ttl"),
+            ("REFRESH_TOKEN_TTL", "refresh_token_ttl"),
+            ("OAUTH_ATTEMPT_TTL", "oauth_attempt_ttl"),
+        ):
+            value = get(name)
+            if value is not None:
+                try:
+                    values[attr] = int(value)
+                except ValueError as exc:
+                    raise SettingsError(f"{_PREFIX}{name} must be an integer") from exc
+        if (timeout := get("MIGRATION_TIMEOUT")) is not None:
+            values["migration_timeout"] = float(timeout)
+        if (providers := get("PROVIDERS")) is not None:
+            values["providers"] = _parse_providers(providers)
+        if (redirects := get("ALLOWED_REDIRECTS")) is not None:
+            values["allowed_redirects"] = tuple(
+                item.strip() for item in redirects.split(",") if item.strip()
+            )
+        for name, attr in (("DEMO", "demo"), ("MIGRATE_ON_START", "migrate_on_start")):
+            value = get(name)
+            if value is not None:
+                values[attr] = value.lower() in {"1", "true", "yes", "on"}
+        if "database_url" in overrides:
+            overrides["database_url"] = normalise_database_url(overrides["database_url"])
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise :class:`SettingsError` for inconsistent values."""
+        if len(self.jwt_secret) < MIN_SECRET_BYTES:
+            raise SettingsError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+        if len(self.refresh_hash_key) < MIN_SECRET_BYTES:
+            raise SettingsError(f"REFRESH_HASH_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        if not self.token_keys:
+            raise SettingsError("TOKEN_KEYS is empty")
+        if self.worker not in {"inprocess", "external"}:
+            raise SettingsError("WORKER must be 'inprocess' or 'external'")
+        if self.access_token_ttl <= 0 or self.refresh_token_ttl <= 0:
+            raise SettingsError("token lifetimes must be positive")
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick the async driver: ``postgresql://`` -> asyncpg, ``sqlite://`` -> aiosqlite."""
+    for prefix, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(prefix):
+            return driver + url[len(prefix) :]
+    return url

@@ -1,0 +1,26 @@
+"""Storage: SQLAlchemy Core tables, the engine factory and the packaged Alembic migrations."""
+
+from playlist_service.store._engine import create_engine, is_sqlite
+from playlist_service.store._migrate import (
+    MIGRATIONS_DIR,
+    MigrationTimeout,
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    upgrade,
+)
+from playlist_service.store.tables import metadata
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "MigrationTimeout",
+    "alembic_config",
+    "create_engine",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "is_sqlite",
+    "metadata",
+    "upgrade",
+]

@@ -1,0 +1,70 @@
+"""The async engine factory for ``sqlite+aiosqlite`` and ``postgresql+asyncpg``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from playlist_service.settings import normalise_database_url
+
+__all__ = ["create_engine", "is_sqlite"]
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    """Whether the engine talks to SQLite (single writer, no ``SKIP LOCKED``)."""
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
+    """Create an async engine for ``url`` with the settings each database needs.
+
+    SQLite: the folder of the file is created, foreign keys are enforced, WAL journal,
+    a busy timeout, and every transaction starts with ``BEGIN IMMEDIATE`` so that two
+    writers queue on the lock instead of failing when a read transaction is upgraded (the
+    pysqlite driver's own deferred ``BEGIN`` is switched off, as SQLAlchemy's docs describe).
+
+    PostgreSQL (asyncpg): pre-ping pooled connections; a ``search_path`` query parameter
+    (``postgresql://host/db?search_path=tenant_a``) selects the schema the tables live in.
+    """
+    url = normalise_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    search_path = parsed.query.get("search_path")
+    if search_path is not None:
+        parsed = parsed.difference_update_query(["search_path"])
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        server_settings = dict(connect_args.get("server_settings", {}))
+        server_settings["search_path"] = str(search_path)
+        connect_args["server_settings"] = server_settings
+        kwargs["connect_args"] = connect_args
+    return create_async_engine(parsed, echo=echo, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of the driver's deferred BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
