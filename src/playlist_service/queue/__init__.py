@@ -12,11 +12,12 @@ from playlist_service.queue._models import (
     QueueError,
 )
 from playlist_service.queue._protocol import JobQueue
-from playlist_service.queue._sql import WEBHOOK_KIND, SqlJobQueue
+from playlist_service.queue._sql import WEBHOOK_KIND, FencedTransaction, SqlJobQueue
 
 __all__ = [
     "WEBHOOK_KIND",
     "Backoff",
+    "FencedTransaction",
     "Job",
     "JobEvent",
     "JobNotFound",

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from playlist_service.queue._models import Job, JobEvent, JobState, Lease
+
+if TYPE_CHECKING:
+    from playlist_service.queue._sql import FencedTransaction
 
 __all__ = ["JobQueue"]
 
@@ -55,6 +59,10 @@ class JobQueue(Protocol):
         progress: tuple[int, int | None] | None = None,
     ) -> JobEvent:
         """Append an event to the job's stream (and update its progress counters)."""
+        ...
+
+    def transaction(self, lease: Lease) -> AbstractAsyncContextManager[FencedTransaction]:
+        """A transaction for a handler's own writes that commits only under the lease."""
         ...
 
     async def save_checkpoint(self, lease: Lease, name: str, data: Any) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import random
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,12 +26,37 @@ from playlist_service.queue._models import (
 from playlist_service.store.tables import utcnow
 from playlist_service.store.tables_jobs import job_checkpoints, job_events, jobs
 
-__all__ = ["WEBHOOK_KIND", "SqlJobQueue"]
+__all__ = ["WEBHOOK_KIND", "FencedTransaction", "SqlJobQueue"]
 
 WEBHOOK_KIND = "webhook"
 """Kind of the jobs that deliver a finished job's webhook (enqueued with the outcome)."""
 
 _J = jobs.c
+
+
+class FencedTransaction:
+    """A transaction opened by :meth:`SqlJobQueue.transaction`: handler writes, events and
+    checkpoints that commit together, and only while the lease is held."""
+
+    def __init__(self, queue: SqlJobQueue, connection: AsyncConnection, lease: Lease) -> None:
+        self._queue = queue
+        self._lease = lease
+        self.connection = connection
+        """The open connection; write the handler's own rows through it."""
+
+    async def emit(
+        self,
+        type: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        progress: tuple[int, int | None] | None = None,
+    ) -> JobEvent:
+        """Append an event in this transaction."""
+        return await self._queue._emit_in(self.connection, self._lease, type, data, progress)
+
+    async def save_checkpoint(self, name: str, data: Any) -> None:
+        """Upsert a checkpoint in this transaction."""
+        await self._queue._save_checkpoint_in(self.connection, self._lease, name, data)
 
 
 class SqlJobQueue:
@@ -215,6 +241,29 @@ class SqlJobQueue:
             cancel_requested=bool(row[0]),
         )
 
+    def transaction(
+        self, lease: Lease
+    ) -> contextlib.AbstractAsyncContextManager[FencedTransaction]:
+        """A database transaction that commits only while ``lease`` is held.
+
+        The job row is touched under the fence first (locking it on PostgreSQL, taking the
+        write lock on SQLite), so everything the handler writes through
+        :attr:`FencedTransaction.connection` commits together with its events and
+        checkpoints, or not at all. Raises :class:`LeaseLost` on entry when the lease is gone.
+        """
+        return self._transaction(lease)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self, lease: Lease) -> AsyncIterator[FencedTransaction]:
+        now = self._clock()
+        async with self._engine.begin() as conn:
+            touched = (
+                await conn.execute(self._fenced(lease).values(updated_at=now).returning(_J.id))
+            ).first()
+            if touched is None:
+                raise LeaseLost(lease.job_id, lease.fence)
+            yield FencedTransaction(self, conn, lease)
+
     async def emit(
         self,
         lease: Lease,
@@ -224,47 +273,48 @@ class SqlJobQueue:
         progress: tuple[int, int | None] | None = None,
     ) -> JobEvent:
         """Append an event under the lease (gap-free: seq is the job row's counter + 1)."""
+        async with self.transaction(lease) as tx:
+            return await tx.emit(type, data, progress=progress)
+
+    async def save_checkpoint(self, lease: Lease, name: str, data: Any) -> None:
+        """Upsert the checkpoint under the lease."""
+        async with self.transaction(lease) as tx:
+            await tx.save_checkpoint(name, data)
+
+    async def _emit_in(
+        self,
+        conn: AsyncConnection,
+        lease: Lease,
+        type: str,
+        data: Mapping[str, Any] | None,
+        progress: tuple[int, int | None] | None,
+    ) -> JobEvent:
         now = self._clock()
         values: dict[str, Any] = {"event_seq": _J.event_seq + 1, "updated_at": now}
         if progress is not None:
             values["progress_done"], values["progress_total"] = progress
-        async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(self._fenced(lease).values(values).returning(_J.event_seq))
-            ).first()
-            if row is None:
-                raise LeaseLost(lease.job_id, lease.fence)
-            return await self._insert_event(
-                conn, lease.job_id, int(row[0]), (now, type, data or {})
-            )
+        row = (
+            await conn.execute(self._fenced(lease).values(values).returning(_J.event_seq))
+        ).first()
+        if row is None:
+            raise LeaseLost(lease.job_id, lease.fence)
+        return await self._insert_event(conn, lease.job_id, int(row[0]), (now, type, data or {}))
 
-    async def save_checkpoint(self, lease: Lease, name: str, data: Any) -> None:
-        """Upsert the checkpoint; the fenced touch of the job row comes first."""
+    async def _save_checkpoint_in(
+        self, conn: AsyncConnection, lease: Lease, name: str, data: Any
+    ) -> None:
         now = self._clock()
-        async with self._engine.begin() as conn:
-            touched = (
-                await conn.execute(self._fenced(lease).values(updated_at=now).returning(_J.id))
-            ).first()
-            if touched is None:
-                raise LeaseLost(lease.job_id, lease.fence)
-            updated = await conn.execute(
-                job_checkpoints.update()
-                .where(
-                    job_checkpoints.c.job_id == lease.job_id,
-                    job_checkpoints.c.name == name,
+        updated = await conn.execute(
+            job_checkpoints.update()
+            .where(job_checkpoints.c.job_id == lease.job_id, job_checkpoints.c.name == name)
+            .values(data=data, fence=lease.fence, updated_at=now)
+        )
+        if updated.rowcount == 0:
+            await conn.execute(
+                job_checkpoints.insert().values(
+                    job_id=lease.job_id, name=name, data=data, fence=lease.fence, updated_at=now
                 )
-                .values(data=data, fence=lease.fence, updated_at=now)
             )
-            if updated.rowcount == 0:
-                await conn.execute(
-                    job_checkpoints.insert().values(
-                        job_id=lease.job_id,
-                        name=name,
-                        data=data,
-                        fence=lease.fence,
-                        updated_at=now,
-                    )
-                )
 
     async def load_checkpoint(self, job_id: str, name: str) -> Any | None:
         """The checkpoint saved under ``name``, or ``None``."""

@@ -6,12 +6,13 @@ import datetime as dt
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import playlist_service.store.tables_jobs  # noqa: F401 - registers the job tables
+from playlist_service.store import create_engine
 from playlist_service.store.tables import metadata, users
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -42,8 +43,8 @@ async def postgres_available() -> bool:
     return True
 
 
-async def create_schema() -> str:
-    """A fresh PostgreSQL schema holding the service tables; returns its name."""
+async def create_empty_schema() -> str:
+    """A fresh, empty PostgreSQL schema; returns its name."""
     import asyncpg
 
     schema = f"jobs_test_{uuid.uuid4().hex[:12]}"
@@ -52,6 +53,12 @@ async def create_schema() -> str:
         await conn.execute(f'CREATE SCHEMA "{schema}"')
     finally:
         await conn.close()
+    return schema
+
+
+async def create_schema() -> str:
+    """A fresh PostgreSQL schema holding the service tables; returns its name."""
+    schema = await create_empty_schema()
     engine = postgres_engine(schema)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
@@ -70,28 +77,14 @@ async def drop_schema(schema: str) -> None:
         await conn.close()
 
 
-def postgres_engine(schema: str, **kwargs: object) -> AsyncEngine:
-    """An engine whose connections use ``schema`` first."""
-    return create_async_engine(
-        asyncpg_url(POSTGRES_URL),
-        connect_args={"server_settings": {"search_path": schema}},
-        **kwargs,  # type: ignore[arg-type]
-    )
+def postgres_engine(schema: str, **kwargs: Any) -> AsyncEngine:
+    """The service's engine on the test server, tables looked up in ``schema`` first."""
+    return create_engine(f"{POSTGRES_URL}?search_path={schema}", **kwargs)
 
 
 def sqlite_engine(path: Path) -> AsyncEngine:
-    """An aiosqlite engine in WAL mode with a busy timeout, as the embedded service uses."""
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", connect_args={"timeout": 30})
-
-    @sa.event.listens_for(engine.sync_engine, "connect")
-    def _pragmas(dbapi_connection: object, _record: object) -> None:
-        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    return engine
+    """The service's embedded engine (WAL, busy timeout, ``BEGIN IMMEDIATE``)."""
+    return create_engine(f"sqlite+aiosqlite:///{path}")
 
 
 async def add_user(engine: AsyncEngine, user_id: str | None = None) -> str:
