@@ -233,17 +233,22 @@ class DeezerProvider:
         params: Mapping[str, str | int | None] | None = None,
         *,
         authenticated: bool = True,
+        anonymous_ok: bool = False,
     ) -> object:
-        """Send one API call and return its decoded body, raising Deezer's errors typed."""
+        """Send one API call and return its decoded body, raising Deezer's errors typed.
+
+        Catalog calls (``anonymous_ok``) go out without a token when there are no credentials.
+        """
         waited = 0.0
         renewed = False
         while True:
             query: dict[str, str | int | None] = dict(params or {})
             if authenticated:
                 token = await self._access_token()
-                if token is None:
+                if token is not None:
+                    query["access_token"] = token
+                elif not anonymous_ok:
                     raise AuthError("this call needs a signed-in user", provider=PROVIDER)
-                query["access_token"] = token
             response = await self._http.request(
                 method,
                 path,
@@ -281,8 +286,14 @@ class DeezerProvider:
                 continue
             raise error
 
-    async def _get(self, path: str, params: Mapping[str, str | int | None] | None = None) -> object:
-        return await self._call("GET", path, params)
+    async def _get(
+        self,
+        path: str,
+        params: Mapping[str, str | int | None] | None = None,
+        *,
+        anonymous_ok: bool = False,
+    ) -> object:
+        return await self._call("GET", path, params, anonymous_ok=anonymous_ok)
 
     async def _write(
         self, method: str, path: str, params: Mapping[str, str | int | None]
@@ -441,7 +452,7 @@ class DeezerProvider:
         """``GET /track/isrc:{isrc}``; Deezer knows at most one track per ISRC."""
         clean = isrc.replace("-", "").strip().upper()
         try:
-            body = await self._get(f"track/isrc:{_seg(clean)}")
+            body = await self._get(f"track/isrc:{_seg(clean)}", anonymous_ok=True)
         except NotFound:
             return []
         return [map_track(JsonObject.of(body, provider=PROVIDER))]
@@ -449,7 +460,9 @@ class DeezerProvider:
     async def search_text(self, query: TrackQuery, *, limit: int = 10) -> list[Track]:
         """``GET /search?q=artist:"..." track:"..." album:"..." dur_min:.. dur_max:..``."""
         q = build_search_query(query, duration_tolerance_s=self.duration_tolerance_s)
-        body = await self._get("search", {"q": q, "limit": max(1, min(limit, 100))})
+        body = await self._get(
+            "search", {"q": q, "limit": max(1, min(limit, 100))}, anonymous_ok=True
+        )
         page = parse_page(body, map_track)
         return page.items[:limit]
 
@@ -460,7 +473,7 @@ class DeezerProvider:
         async def one(track_id: ProviderTrackId) -> Track | None:
             async with semaphore:
                 try:
-                    body = await self._get(f"track/{_seg(track_id)}")
+                    body = await self._get(f"track/{_seg(track_id)}", anonymous_ok=True)
                 except NotFound:
                     return None
             return map_track(JsonObject.of(body, provider=PROVIDER))
