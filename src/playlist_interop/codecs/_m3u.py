@@ -1,0 +1,504 @@
+"""M3U and M3U8: plain path lists and the extended ``#EXTM3U`` directives.
+
+Reading
+    Every line is a location (path or URL), a directive (``#NAME`` or ``#NAME:value``) or a
+    comment. Locations are kept exactly as written (relative paths, ``file://`` and
+    ``http://`` URLs, Windows paths); resolve them against :attr:`Playlist.location`.
+
+    ``#EXTINF:<seconds> [key="value" ...],<Artist - Title>`` gives the duration (``-1``:
+    unknown; decimals allowed), the attributes (IPTV ``tvg-id`` and friends, kept in
+    ``extras["m3u.attributes"]``) and the display title, split at the first ``" - "``.
+    ``#EXTALB`` (album title), ``#EXTART`` (album artist), ``#EXTGENRE`` and ``#EXTIMG``
+    apply to the next entry only; ``#EXTGRP`` starts a named group that lasts until the next
+    ``#EXTGRP`` (``extras["m3u.group"]``). ``#PLAYLIST`` names the playlist; attributes on
+    ``#EXTM3U`` go to the playlist's ``extras["m3u.attributes"]``.
+
+    Other directives (``#EXTVLCOPT``...) and comments are kept in order: those before an
+    entry's ``#EXTINF`` in ``extras["m3u.before"]``, those after it in
+    ``extras["m3u.after"]``, those before ``#PLAYLIST`` in the playlist's
+    ``extras["m3u.preamble"]`` and those after the last entry in ``extras["m3u.trailer"]``.
+    Writing puts them back at the same places.
+
+    HTTP Live Streaming playlists (``#EXT-X-`` tags) are refused: they describe media
+    segments, not a list of tracks. Text is decoded as described in
+    :mod:`playlist_interop.codecs._text` (BOMs, UTF-16, legacy Windows-1252 ``.m3u``).
+
+Strictness
+    M3U has no normative specification, so strict mode refuses only what cannot be a
+    playlist: control characters in a line and, for declared UTF-8 (a BOM or the ``.m3u8``
+    extension), invalid UTF-8. Malformed ``#EXTINF`` lines and an ``#EXTINF`` without a
+    location are warnings in both modes. Both modes refuse HLS, binary data and lines
+    longer than :data:`~playlist_interop.codecs._text.MAX_LINE_BYTES`.
+
+Writing
+    UTF-8 with an ``#EXTM3U`` header and ``\\n`` line ends. Tracks without a location
+    cannot be listed and are left out (reported in the losses).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, BinaryIO
+
+from playlist_interop.codecs._base import (
+    FormatWarning,
+    Loss,
+    Source,
+    WarningHandler,
+    WriteResult,
+    emit_warning,
+    open_source,
+)
+from playlist_interop.codecs._text import find_control, head_text, iter_lines
+from playlist_interop.codecs._winamp import (
+    LossTally,
+    clean_text,
+    credit_line,
+    format_seconds,
+    join_display,
+    parse_seconds,
+    split_display,
+)
+from playlist_interop.errors import PlaylistFormatError
+from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
+from playlist_interop.types import DurationMs
+
+__all__ = ["M3U", "M3UCodec"]
+
+ATTRIBUTES = "m3u.attributes"
+BEFORE = "m3u.before"
+AFTER = "m3u.after"
+GROUP = "m3u.group"
+ALBUM_ARTIST = "m3u.album_artist"
+PREAMBLE = "m3u.preamble"
+TRAILER = "m3u.trailer"
+
+_NAME = "m3u"
+_DIRECTIVE = re.compile(r"#([A-Za-z][A-Za-z0-9_-]*)")
+_ATTRIBUTE = re.compile(r'([^\s=,"]+)=(?:"([^"]*)"|([^\s,"]*))')
+_SPACE = re.compile(r"\s*")
+_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{2,5}$")
+_FLUSH_LINES = 2048
+
+
+def _parse_attributes(text: str, pos: int) -> tuple[dict[str, str], int, bool]:
+    """Read ``key="value"`` pairs from ``pos`` up to a comma or the end.
+
+    Returns the attributes, the position of the comma (or ``len(text)``) and whether
+    everything parsed.
+    """
+    attributes: dict[str, str] = {}
+    end = len(text)
+    while True:
+        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if pos >= end or text[pos] == ",":
+            return attributes, pos, True
+        match = _ATTRIBUTE.match(text, pos)
+        if match is None:
+            comma = text.find(",", pos)
+            return attributes, end if comma < 0 else comma, False
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        attributes[match.group(1)] = value
+        pos = match.end()
+
+
+def _format_attributes(
+    attributes: object, tally: LossTally | None, field: str = f"extras.{ATTRIBUTES}"
+) -> str:
+    if not isinstance(attributes, Mapping) or not attributes:
+        if attributes and tally is not None:
+            tally.note(field, "attributes must be a mapping of strings")
+        return ""
+    parts: list[str] = []
+    for key, value in attributes.items():
+        text = clean_text(str(value))
+        if not isinstance(key, str) or not re.fullmatch(r'[^\s=,"]+', key) or '"' in text:
+            if tally is not None:
+                tally.note(
+                    field, "attribute names with spaces, '=' or quotes, or values with quotes"
+                )
+            continue
+        parts.append(f' {key}="{text}"')
+    return "".join(parts)
+
+
+def _looks_like_location(line: str) -> bool:
+    if "\t" in line or '"' in line or line.count(",") >= 2 or line.count(";") >= 2:
+        return False
+    return (
+        "://" in line
+        or line.startswith(("/", "\\", "~", "./", "../"))
+        or _DRIVE.match(line) is not None
+        or _EXTENSION.search(line) is not None
+    )
+
+
+class _Entry:
+    """What the lines before a location say about it."""
+
+    __slots__ = (
+        "after",
+        "album",
+        "album_artist",
+        "attributes",
+        "before",
+        "display",
+        "duration",
+        "extinf_line",
+        "genres",
+        "image",
+    )
+
+    def __init__(self) -> None:
+        self.before: list[str] = []
+        self.after: list[str] = []
+        self.extinf_line: int | None = None
+        self.duration: DurationMs | None = None
+        self.display: str | None = None
+        self.attributes: dict[str, str] = {}
+        self.album: str | None = None
+        self.album_artist: str | None = None
+        self.genres: list[str] = []
+        self.image: str | None = None
+
+    def has_track_data(self) -> bool:
+        return (
+            self.extinf_line is not None
+            or self.album is not None
+            or self.album_artist is not None
+            or bool(self.genres)
+            or self.image is not None
+        )
+
+
+class _Reader:
+    """One pass over an M3U file; collects playlist metadata while yielding tracks."""
+
+    def __init__(
+        self, *, strict: bool, on_warning: WarningHandler | None, utf8_declared: bool
+    ) -> None:
+        self.strict = strict
+        self.on_warning = on_warning
+        self.utf8_declared = utf8_declared
+        self.name: str | None = None
+        self.header_attributes: dict[str, str] = {}
+        self.preamble: list[str] = []
+        self.trailer: list[str] = []
+        self.group: str | None = None
+        self.count = 0
+
+    def warn(self, reason: str, line: int | None = None, column: int | None = None) -> None:
+        emit_warning(FormatWarning(reason, codec=_NAME, line=line, column=column), self.on_warning)
+
+    def tracks(self, stream: BinaryIO) -> Iterator[Track]:
+        def fallback(line: int, encoding: str) -> None:
+            if self.utf8_declared or encoding != "windows-1252":
+                self.warn(f"text is not valid Unicode; read as {encoding}", line)
+
+        entry = _Entry()
+        lines = iter_lines(
+            stream,
+            codec=_NAME,
+            strict=self.strict,
+            utf8_declared=self.utf8_declared,
+            on_fallback=fallback,
+        )
+        for number, raw in lines:
+            line = raw.strip()
+            if not line:
+                continue
+            if not line.isprintable():
+                column = find_control(line)
+                if column is not None:
+                    reason = f"control character U+{ord(line[column]):04X} in a line"
+                    if self.strict:
+                        raise PlaylistFormatError(
+                            reason, codec=_NAME, line=number, column=column + 1
+                        )
+                    self.warn(f"{reason}; line skipped", number, column + 1)
+                    continue
+            if line[0] == "#":
+                entry = self._directive(line, number, entry)
+                continue
+            yield self._track(entry, line)
+            self.count += 1
+            entry = _Entry()
+        if entry.extinf_line is not None:
+            self.warn("#EXTINF without a location after it; ignored", entry.extinf_line)
+        elif entry.has_track_data():
+            self.warn("entry directives without a location at the end; ignored")
+        self.trailer = entry.before + entry.after
+
+    def _directive(self, line: str, number: int, entry: _Entry) -> _Entry:
+        match = _DIRECTIVE.match(line)
+        if match is None:  # "# comment"
+            (entry.after if entry.extinf_line is not None else entry.before).append(line)
+            return entry
+        name = match.group(1).upper()
+        rest = line[match.end() :]
+        value = rest[1:].strip() if rest.startswith(":") else None
+        if name.startswith("EXT-X-"):
+            raise PlaylistFormatError(
+                f"HTTP Live Streaming playlist (#{match.group(1)}): it lists media segments, "
+                "not tracks; open it with a media player",
+                codec=_NAME,
+                line=number,
+            )
+        if name == "EXTM3U":
+            attributes, _, complete = _parse_attributes(rest, 0)
+            if not complete:
+                self.warn("unreadable attributes on #EXTM3U", number)
+            self.header_attributes.update(attributes)
+        elif name == "PLAYLIST" and value is not None:
+            self.name = value or None
+            if self.count == 0 and not entry.has_track_data():
+                self.preamble.extend(entry.before)
+                entry.before.clear()
+        elif name == "EXTINF":
+            if entry.extinf_line is not None:
+                self.warn("#EXTINF without a location after it; ignored", entry.extinf_line)
+                fresh = _Entry()
+                fresh.before = entry.before + entry.after
+                entry = fresh
+            self._extinf(rest[1:] if rest.startswith(":") else rest, number, entry)
+        elif name == "EXTALB" and value is not None:
+            entry.album = value or None
+        elif name == "EXTART" and value is not None:
+            entry.album_artist = value or None
+        elif name == "EXTGENRE" and value is not None:
+            if value:
+                entry.genres.append(value)
+        elif name == "EXTIMG" and value is not None:
+            entry.image = value or None
+        elif name == "EXTGRP" and value is not None:
+            self.group = value or None
+        else:
+            (entry.after if entry.extinf_line is not None else entry.before).append(line)
+        return entry
+
+    def _extinf(self, body: str, number: int, entry: _Entry) -> None:
+        entry.extinf_line = number
+        if '"' not in body and "=" not in body:
+            duration_text, comma, display = body.partition(",")
+            duration_text = duration_text.strip()
+            entry.display = display if comma else None
+        else:
+            match = _SPACE.match(body)
+            start = match.end() if match else 0
+            end = start
+            while end < len(body) and not body[end].isspace() and body[end] != ",":
+                end += 1
+            duration_text = body[start:end]
+            attributes, comma_at, complete = _parse_attributes(body, end)
+            if not complete:
+                self.warn("unreadable attributes in #EXTINF; kept what could be read", number)
+            entry.attributes = attributes
+            entry.display = body[comma_at + 1 :] if comma_at < len(body) else None
+        if entry.display is None:
+            self.warn("#EXTINF without ',' before the title", number)
+        if not duration_text:
+            self.warn("#EXTINF without a duration", number)
+            return
+        try:
+            entry.duration = parse_seconds(duration_text)
+        except ValueError:
+            self.warn(f"#EXTINF duration {duration_text[:40]!r} is not a number", number)
+
+    def _track(self, entry: _Entry, location: str) -> Track:
+        artist, title = (None, "") if entry.display is None else split_display(entry.display)
+        album = None
+        if entry.album is not None:
+            album_artists = (ArtistCredit(entry.album_artist),) if entry.album_artist else ()
+            album = Album(title=entry.album, artists=album_artists)
+        extras: dict[str, Any] = {}
+        if entry.attributes:
+            extras[ATTRIBUTES] = entry.attributes
+        if entry.before:
+            extras[BEFORE] = tuple(entry.before)
+        if entry.after:
+            extras[AFTER] = tuple(entry.after)
+        if self.group is not None:
+            extras[GROUP] = self.group
+        if entry.album_artist and album is None:
+            extras[ALBUM_ARTIST] = entry.album_artist
+        return Track(
+            title=title,
+            artists=(ArtistCredit(artist),) if artist else (),
+            album=album,
+            duration_ms=entry.duration,
+            locations=(location,),
+            image=Image(entry.image) if entry.image else None,
+            genres=tuple(entry.genres),
+            extras=extras,
+        )
+
+
+def _utf8_declared(source: Source) -> bool:
+    """``.m3u8`` means UTF-8 by definition."""
+    if isinstance(source, str | os.PathLike):
+        return os.fspath(source).lower().endswith(".m3u8")
+    return False
+
+
+def _comment_lines(value: object, field: str, tally: LossTally, tracks: int = 1) -> list[str]:
+    """Kept comment/directive lines from extras, each forced to start with '#'."""
+    if not value:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        tally.note(field, "kept lines must be a sequence of strings", tracks)
+        return []
+    lines = []
+    for item in value:
+        text = clean_text(str(item))
+        if text.upper().startswith("#EXT-X-"):
+            tally.note(field, "HLS tags are not written", tracks)
+            continue
+        lines.append(text if text.startswith("#") else f"# {text}")
+    return lines
+
+
+class M3UCodec:
+    """The M3U/M3U8 codec; use the module-level :data:`M3U` instance."""
+
+    name: str = "m3u"
+    extensions: tuple[str, ...] = ("m3u", "m3u8")
+    media_types: tuple[str, ...] = (
+        "audio/x-mpegurl",
+        "audio/mpegurl",
+        "application/x-mpegurl",
+        "application/mpegurl",
+        "application/vnd.apple.mpegurl",
+    )
+
+    def __repr__(self) -> str:
+        return "M3U"
+
+    def read(
+        self, source: Source, *, strict: bool = False, on_warning: WarningHandler | None = None
+    ) -> Playlist:
+        """Read a whole M3U/M3U8 playlist (see the module documentation for the rules)."""
+        reader = _Reader(strict=strict, on_warning=on_warning, utf8_declared=_utf8_declared(source))
+        with open_source(source) as stream:
+            tracks = tuple(reader.tracks(stream))
+        extras: dict[str, Any] = {}
+        if reader.header_attributes:
+            extras[ATTRIBUTES] = reader.header_attributes
+        if reader.preamble:
+            extras[PREAMBLE] = tuple(reader.preamble)
+        if reader.trailer:
+            extras[TRAILER] = tuple(reader.trailer)
+        location = os.fspath(source) if isinstance(source, str | os.PathLike) else None
+        return Playlist(name=reader.name, tracks=tracks, location=location, extras=extras)
+
+    def iter_tracks(
+        self, source: Source, *, strict: bool = False, on_warning: WarningHandler | None = None
+    ) -> Iterator[Track]:
+        """Yield the tracks one by one, reading the file line by line."""
+        reader = _Reader(strict=strict, on_warning=on_warning, utf8_declared=_utf8_declared(source))
+        with open_source(source) as stream:
+            yield from reader.tracks(stream)
+
+    def write(self, playlist: Playlist) -> WriteResult:
+        """Encode ``playlist`` as UTF-8 extended M3U."""
+        buffer = io.BytesIO()
+        losses = self.write_stream(playlist, playlist.tracks, buffer)
+        return WriteResult(data=buffer.getvalue(), losses=losses)
+
+    def write_stream(
+        self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO
+    ) -> tuple[Loss, ...]:
+        """Write ``playlist``'s metadata and ``tracks`` to ``out`` incrementally."""
+        tally = LossTally(extras_prefix="m3u.", album="title", image=True, genres=True)
+        tally.playlist(playlist, name=True)
+        extras = playlist.extras
+        lines = [
+            "#EXTM3U"
+            + _format_attributes(extras.get(ATTRIBUTES), tally, f"playlist.extras.{ATTRIBUTES}")
+        ]
+        lines += _comment_lines(extras.get(PREAMBLE), f"playlist.extras.{PREAMBLE}", tally, 0)
+        if playlist.name:
+            lines.append(f"#PLAYLIST:{clean_text(playlist.name)}")
+        group: str | None = None
+        for track in tracks:
+            tally.track(track)
+            location = next((clean_text(x) for x in track.locations if clean_text(x)), "")
+            if not location:
+                tally.note("locations", "no location: an M3U entry is a path or URL; left out")
+                continue
+            if location.startswith("#"):
+                location = "./" + location
+                tally.note("locations", "a path starting with '#' is written as './#...'")
+            extras = track.extras
+            lines += _comment_lines(extras.get(BEFORE), f"extras.{BEFORE}", tally)
+            track_group = extras.get(GROUP)
+            track_group = (clean_text(str(track_group)) or None) if track_group else None
+            if track_group != group:
+                lines.append(f"#EXTGRP:{track_group or ''}")
+                group = track_group
+            attributes = _format_attributes(extras.get(ATTRIBUTES), tally)
+            if track.title or track.artists or track.duration_ms is not None or attributes:
+                duration = format_seconds(track.duration_ms)
+                lines.append(f"#EXTINF:{duration}{attributes},{join_display(track)}")
+            album_artist = None
+            if track.album is not None:
+                if clean_text(track.album.title):
+                    lines.append(f"#EXTALB:{clean_text(track.album.title)}")
+                    album_artist = credit_line(track.album.artists)
+                elif track.album.artists:
+                    album_artist = credit_line(track.album.artists)
+            if not album_artist and extras.get(ALBUM_ARTIST):
+                album_artist = str(extras[ALBUM_ARTIST])
+            if album_artist and clean_text(album_artist):
+                lines.append(f"#EXTART:{clean_text(album_artist)}")
+            lines.extend(f"#EXTGENRE:{clean_text(g)}" for g in track.genres if clean_text(g))
+            if track.image is not None and clean_text(track.image.url):
+                lines.append(f"#EXTIMG:{clean_text(track.image.url)}")
+            lines += _comment_lines(extras.get(AFTER), f"extras.{AFTER}", tally)
+            lines.append(location)
+            if len(lines) >= _FLUSH_LINES:
+                out.write(("\n".join(lines) + "\n").encode("utf-8"))
+                lines = []
+        lines += _comment_lines(
+            playlist.extras.get(TRAILER), f"playlist.extras.{TRAILER}", tally, 0
+        )
+        if lines:
+            out.write(("\n".join(lines) + "\n").encode("utf-8"))
+        return tally.losses()
+
+    def sniff(self, head: bytes) -> float:
+        """1.0 for ``#EXTM3U``, 0.9 for extended directives without it, 0.5 for path lists.
+
+        HLS playlists get 0.5 so that reading them names the problem instead of failing
+        to find a format.
+        """
+        text = head_text(head)
+        if text is None:
+            return 0.0
+        lines = [line.strip() for line in text.splitlines()[:64]]
+        lines = [line for line in lines if line]
+        if not lines:
+            return 0.0
+        upper = [line[:12].upper() for line in lines]
+        if any(line.startswith("#EXT-X-") for line in upper):
+            return 0.5
+        if upper[0].startswith("#EXTM3U"):
+            return 1.0
+        if any(line.startswith(("#EXTINF:", "#PLAYLIST:")) for line in upper):
+            return 0.9
+        if lines[0].startswith(("<", "{", "[")):
+            return 0.0
+        candidates = [line for line in lines if not line.startswith("#")]
+        if not candidates:
+            return 0.1
+        ratio = sum(_looks_like_location(line) for line in candidates) / len(candidates)
+        if ratio >= 0.8:
+            return 0.5
+        return 0.3 * ratio
+
+
+M3U = M3UCodec()
+"""The M3U/M3U8 codec."""
