@@ -1,0 +1,287 @@
+"""Normalisation of titles and artist credits for matching.
+
+Two tracks are compared through comparison keys, never through their raw strings:
+
+- :func:`fold` turns any text into a key: Unicode NFKC, case folding, Latin diacritics removed
+  (``Mañana`` → ``manana``), punctuation dropped, ``&`` read as ``and``. Other scripts are kept
+  as they are, so Japanese, Chinese, Korean, Cyrillic, Greek, Hebrew or Devanagari titles stay
+  comparable with themselves (NFKC also unifies full-width and half-width forms).
+- :func:`parse_title` separates the *core* title from featured artists (``feat. X``) and
+  version markers (``- Live at ...``, ``(Bonobo Remix)``, ``[2011 Remaster]``) and drops noise
+  (``(Official Video)``, ``(Lyrics)``, ``(2009)``).
+- :func:`split_artists` splits a credit line (``"A & B feat. C"``) into names.
+- :func:`normalize_track` computes all keys of a :class:`~playlist_interop.model.Track` once;
+  the scorer only ever compares these.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import attrs
+
+from playlist_interop.matching._markers import VersionTag, classify_segment
+from playlist_interop.model import Track
+from playlist_interop.types import DurationMs, Isrc
+
+__all__ = [
+    "NormalizedTrack",
+    "ParsedTitle",
+    "VersionTag",
+    "clean_text",
+    "fold",
+    "normalize_track",
+    "parse_title",
+    "primary_artist",
+    "split_artists",
+]
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_QUOTES = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u00b4": "'",
+    }
+)
+_SPECIAL_LETTERS = {
+    "ø": "o",
+    "æ": "ae",
+    "œ": "oe",
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "\u0131": "i",
+    "ħ": "h",
+}
+
+
+@functools.cache
+def _fold_table() -> dict[int, str | None]:
+    """Punctuation, symbols and separators of the BMP → space; apostrophes and dots deleted."""
+    table: dict[int, str | None] = {}
+    for code in range(0x10000):
+        category = unicodedata.category(chr(code))
+        if category[0] in "PSZ" or category in ("Cc", "Cf"):
+            table[code] = " "
+    for char in "'.`\u02bc":
+        table[ord(char)] = None
+    table[ord("&")] = " and "
+    for letter, replacement in _SPECIAL_LETTERS.items():
+        table[ord(letter)] = replacement
+    return table
+
+
+def clean_text(text: str) -> str:
+    """Display-preserving clean-up: HTML entities, zero-width characters, NFKC, smart quotes."""
+    if "&" in text and ";" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text.translate(_ZERO_WIDTH)).translate(_QUOTES)
+    return " ".join(text.split())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def fold(text: str) -> str:
+    """The comparison key of ``text`` (see the module docstring)."""
+    if text.isascii():
+        if "&" in text and ";" in text:
+            text = html.unescape(text)
+        return " ".join(text.casefold().translate(_fold_table()).split())
+    text = clean_text(text).casefold()
+    decomposed = unicodedata.normalize("NFD", text)
+    # Drop only the combining diacritics of Latin/Greek/Cyrillic (U+0300-U+036F); the marks of
+    # other scripts (kana voicing, Indic vowel signs) carry meaning and stay.
+    stripped = "".join(ch for ch in decomposed if not 0x300 <= ord(ch) <= 0x36F)
+    text = unicodedata.normalize("NFC", stripped)
+    return " ".join(text.translate(_fold_table()).split())
+
+
+@attrs.frozen
+class ParsedTitle:
+    """A title taken apart into its core, featured artists and version markers."""
+
+    text: str
+    """The title as given."""
+    core: str
+    """The title without featured artists, version markers and noise (display form)."""
+    base: str
+    """:attr:`core` without unexplained bracketed parts (``Running Up That Hill``)."""
+    featured: tuple[str, ...] = ()
+    """Featured artists named in the title, in order."""
+    tags: frozenset[VersionTag] = frozenset()
+    """Version markers found."""
+    details: tuple[tuple[VersionTag, str], ...] = ()
+    """Each marker with its detail (remixer, venue), folded; empty detail when none."""
+    dash_parts: tuple[str, ...] = ()
+    """The core's parts around spaced dashes (``("Artist", "Song")`` for ``Artist - Song``)."""
+
+
+_BRACKET = re.compile(r"[\(\[\{<【]([^\(\)\[\]\{\}<>【】]*)[\)\]\}>】]")
+_DASH = re.compile(r"\s+[-\u2013\u2014~]\s+|\s*\|\s*")
+_INLINE_FEAT = re.compile(
+    r"\s(?:feat\.?|ft\.?|featuring)(?:\s+|(?<=\.))(?P<who>\S.*)$", re.IGNORECASE
+)
+_SPECIAL = re.compile(
+    r"[\(\[\{<【\-\u2013\u2014~|]|(?<!\w)f(?:ea)?t(?!\w)|featuring", re.IGNORECASE
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def parse_title(title: str) -> ParsedTitle:
+    """Split ``title`` into core, featured artists and version markers."""
+    text = clean_text(title)
+    if _SPECIAL.search(text) is None:
+        return ParsedTitle(text=title, core=text, base=text, dash_parts=(text,))
+    featured: list[str] = []
+    details: list[tuple[VersionTag, str]] = []
+    unknown: list[str] = []
+
+    def bracket(match: re.Match[str]) -> str:
+        info = classify_segment(match.group(1))
+        if not info.known:
+            unknown.append(match.group(0))
+            return match.group(0)
+        featured.extend(info.featured)
+        details.extend(info.tags)
+        return " "
+
+    text = _BRACKET.sub(bracket, text)
+    pieces = _DASH.split(text)
+    separators = _DASH.findall(text)
+    kept: list[str] = []
+    for index, raw_piece in enumerate(pieces):
+        piece = raw_piece.strip()
+        if index > 0:
+            if "|" in separators[index - 1]:
+                continue  # "Title | Channel | Whatever": everything after a bar is noise
+            info = classify_segment(piece)
+            if info.known:
+                featured.extend(info.featured)
+                details.extend(info.tags)
+                continue
+        feat = _INLINE_FEAT.search(piece)
+        if feat is not None:
+            who = feat.group("who")
+            info = classify_segment("feat. " + who)
+            featured.extend(info.featured)
+            details.extend(info.tags)
+            piece = piece[: feat.start()]
+        if piece.strip():
+            kept.append(" ".join(piece.split()))
+    core = " - ".join(kept) or clean_text(title)
+    base = core
+    for segment in unknown:
+        base = base.replace(segment, " ")
+    base = " ".join(base.split()) or core
+    folded_details = tuple((tag, fold(detail)) for tag, detail in details)
+    return ParsedTitle(
+        text=title,
+        core=core,
+        base=base,
+        featured=tuple(featured),
+        tags=frozenset(tag for tag, _ in details),
+        details=folded_details,
+        dash_parts=tuple(kept) or (core,),
+    )
+
+
+_ARTIST_SPLIT = re.compile(
+    r"\s*(?:,|;|&|\+|/|\s(?:x|\u00d7|vs\.?|with|feat\.?|ft\.?|featuring)\s|\s(?:feat|ft)\.)\s*",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def split_artists(credit: str) -> tuple[str, ...]:
+    """Split a credit line into artist names: ``"A & B feat. C, D"`` → ``("A", "B", "C", "D")``.
+
+    Splits on commas, ``&``, ``x``, ``vs``, ``with`` and ``feat.``; never on a bare ``and``
+    (band names use it: ``Florence and the Machine``).
+    """
+    text = clean_text(credit)
+    parts = [part.strip() for part in _ARTIST_SPLIT.split(text)]
+    return tuple(part for part in parts if part) or ((text,) if text else ())
+
+
+def primary_artist(credit: str) -> str:
+    """The first name of a credit line (``"Amy Winehouse, Weird Al"`` → ``"Amy Winehouse"``)."""
+    names = split_artists(credit)
+    return names[0] if names else ""
+
+
+@attrs.frozen
+class NormalizedTrack:
+    """Every comparison key of one track, computed once."""
+
+    track: Track
+    """The track these keys describe."""
+    title: ParsedTitle
+    """The parsed title."""
+    core: str
+    """Folded core title."""
+    base: str
+    """Folded base title (core without unexplained bracketed parts)."""
+    artists: tuple[str, ...]
+    """Folded artist names: credits (split) then featured artists from the title, no repeats."""
+    credited: tuple[str, ...]
+    """Folded names of the credited artists only (split), in order."""
+    album: str | None
+    """Folded album core title."""
+    duration_ms: DurationMs | None
+    """Length."""
+    isrc: Isrc | None
+    """ISRC."""
+    explicit: bool | None
+    """Explicit flag."""
+    kind: str | None
+    """``"video"`` for music videos and uploads, ``"song"``/``"track"`` for catalogue audio."""
+    dash_splits: tuple[tuple[str, str], ...]
+    """``(folded artist, folded title)`` readings of ``Artist - Title`` style titles."""
+
+
+def _unique(names: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for name in names:
+        if name and name not in seen:
+            seen[name] = None
+    return tuple(seen)
+
+
+def normalize_track(track: Track) -> NormalizedTrack:
+    """Compute the comparison keys of ``track``."""
+    parsed = parse_title(track.title)
+    credited = _unique(
+        fold(name) for credit in track.artists for name in split_artists(credit.name)
+    )
+    featured = (fold(name) for name in parsed.featured)
+    album = None
+    if track.album is not None and track.album.title:
+        album = fold(parse_title(track.album.title).base)
+    kind = track.extras.get("kind")
+    splits: tuple[tuple[str, str], ...] = ()
+    if len(parsed.dash_parts) >= 2:
+        head, tail = parsed.dash_parts[0], " - ".join(parsed.dash_parts[1:])
+        splits = ((fold(head), fold(parse_title(tail).base)),)
+    return NormalizedTrack(
+        track=track,
+        title=parsed,
+        core=fold(parsed.core),
+        base=fold(parsed.base),
+        artists=_unique((*credited, *featured)),
+        credited=credited,
+        album=album,
+        duration_ms=track.duration_ms,
+        isrc=track.isrc,
+        explicit=track.explicit,
+        kind=kind if isinstance(kind, str) else None,
+        dash_splits=splits,
+    )
