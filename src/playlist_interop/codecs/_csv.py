@@ -68,6 +68,7 @@ _TRIGGERS = frozenset("=+-@\t\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?\Z")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 _ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}\d{7}\Z")
 _SPOTIFY_TRACK = re.compile(r"(?:spotify:track:|https?://open\.spotify\.com/track/)([A-Za-z0-9]+)")
 _SPOTIFY = ProviderName("spotify")
@@ -245,15 +246,12 @@ class _LineFeed:
     def __iter__(self) -> Iterator[str]:
         readline = self._text.readline
         while True:
-            try:
-                line = readline(_MAX_LINE)
-            except UnicodeDecodeError as exc:
-                raise _error(
-                    f"not valid {self._encoding} text ({exc.reason})", line=self.lines + 1
-                ) from None
+            line = readline(_MAX_LINE)
             if not line:
                 return
             self.lines += 1
+            if not line.isascii() and _UNDECODABLE.search(line):
+                raise _error(f"not valid {self._encoding} text", line=self.lines)
             if "\x00" in line:
                 raise _error("binary data (NUL byte), not a CSV file", line=self.lines)
             if len(line) >= _MAX_LINE and line[-1] not in "\r\n":
@@ -644,6 +642,10 @@ def _plan_columns(profile: CsvProfile, sample: list[Track]) -> list[Column]:
         used: set[str] = set()
         for track in sample:
             used |= _used_fields(track)
+            extras = track.extras
+            used.update(
+                c.field for c in profile.columns if c.field and EXTRA_PREFIX + c.header in extras
+            )
         columns = [c for c in profile.columns if c.field in used]
         providers = sorted(f for f in used if f.startswith("provider_id:"))
         columns.extend(Column(f"{f.partition(':')[2]}_id", f) for f in providers)
@@ -786,7 +788,7 @@ def _open(
     head_text = head[bom:].decode(encoding, errors="replace")
     delimiter, _ = _header_delimiter(_first_line(head_text))
     raw = io.BufferedReader(_Rejoined(head[bom:], stream), buffer_size=_HEAD)
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
     feed = _LineFeed(text, encoding)
     reader = csv.reader(feed, delimiter=delimiter, strict=strict)
     header_row: list[str] | None = None

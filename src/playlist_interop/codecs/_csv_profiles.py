@@ -68,6 +68,8 @@ class CsvProfile:
     """Joins genres, same escaping rules as artists."""
     signature: frozenset[str] = frozenset()
     """Normalised headers that, all present, identify the profile."""
+    exact: bool = False
+    """The signature must be the whole header (empty header cells aside)."""
     dynamic: bool = False
     """Adds ``<provider>_id`` and extra columns as the data needs (generic only)."""
 
@@ -179,6 +181,7 @@ SOUNDIIZ = CsvProfile(
         Column("isrc", "isrc"),
     ),
     signature=frozenset({"title", "artist", "album", "isrc"}),
+    exact=True,
 )
 """The four columns Soundiiz's CSV import matches on."""
 
@@ -326,10 +329,12 @@ def field_for_header(header: str) -> str | None:
 
 def detect_profile(headers: list[str]) -> CsvProfile:
     """The profile whose signature the header matches best (``GENERIC`` when none does)."""
-    present = {normalise_header(h) for h in headers}
+    present = {normalise_header(h) for h in headers} - {""}
     best = GENERIC
     best_size = 0
     for profile in PROFILES.values():
+        if profile.exact and profile.signature != present:
+            continue
         if profile.signature and profile.signature <= present:
             size = len(profile.signature)
             if size > best_size:
