@@ -5,6 +5,7 @@
     playlist-service                 # = serve
     playlist-service serve --demo    # with loopback provider emulators, no credentials
     playlist-service migrate-db      # apply pending schema migrations and exit
+    playlist-service rotate-keys     # re-encrypt provider tokens under the current key
 """
 
 from __future__ import annotations
@@ -61,6 +62,46 @@ def _migrate_db(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _rotate(settings: Settings, batch: int, max_rows: int | None) -> str:
+    from playlist_service.crypto import KeyRing, rotate
+    from playlist_service.store import create_engine
+
+    engine = create_engine(settings.database_url)
+    try:
+        report = await rotate(engine, KeyRing(settings.token_keys), batch=batch, max_rows=max_rows)
+    finally:
+        await engine.dispose()
+    return (
+        f"re-encrypted {report.reencrypted} secrets under key {report.current_key!r}; "
+        f"{report.failed} could not be decrypted"
+    )
+
+
+def _rotate_keys(settings: Settings, args: argparse.Namespace) -> int:
+    if args.new_key:
+        import base64
+
+        from playlist_service.crypto import KeyRing
+
+        key = base64.b64encode(KeyRing.generate_key()).decode()
+        sys.stdout.write(
+            "new key (put it FIRST in PLAYLIST_SERVICE_TOKEN_KEYS, keep the old ones after it,\n"
+            "restart the API, then run rotate-keys again):\n"
+            f"{args.new_key}:{key}\n"
+        )
+        return 0
+    sys.stdout.write(asyncio.run(_rotate(settings, args.batch, args.max_rows)) + "\n")
+    return 0
+
+
+def _rotate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch", type=int, default=200, help="rows per transaction")
+    parser.add_argument("--max-rows", type=int, help="stop after this many accounts")
+    parser.add_argument(
+        "--new-key", metavar="KEY_ID", help="print a fresh key entry with this id and exit"
+    )
+
+
 # name -> (help, run, add arguments); the jobs worker registers "worker" here.
 _COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], Any]]] = {
     "serve": ("run the HTTP API (default)", _serve, lambda p: None),
@@ -68,6 +109,11 @@ _COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], Any
         "apply pending database migrations and exit",
         _migrate_db,
         lambda p: p.add_argument("--revision", default="head", help="target (default: head)"),
+    ),
+    "rotate-keys": (
+        "re-encrypt stored provider tokens under the current key (resumable)",
+        _rotate_keys,
+        _rotate_arguments,
     ),
 }
 
