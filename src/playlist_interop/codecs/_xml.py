@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import codecs as _codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from lxml import etree
@@ -28,6 +28,7 @@ from playlist_interop.errors import PlaylistFormatError
 __all__ = [
     "XML_NS",
     "ChainStream",
+    "XmlWriter",
     "check_prolog",
     "decode_head",
     "iterparse",
@@ -225,3 +226,60 @@ def namespace(element: etree._Element) -> str | None:
     if isinstance(tag, str) and tag.startswith("{"):
         return tag[1:].partition("}")[0]
     return None
+
+
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\r": "&#13;",
+        "\n": "&#10;",
+        "\t": "&#9;",
+    }
+)
+
+
+class XmlWriter:
+    """Buffers XML text for a binary stream; escapes values and drops characters XML cannot hold.
+
+    ``on_invalid`` is called each time a value had such characters, to record the loss.
+    """
+
+    def __init__(self, out: BinaryIO, on_invalid: Callable[[], None]) -> None:
+        self.out = out
+        self.on_invalid = on_invalid
+        self._buffer: list[str] = []
+        self._size = 0
+
+    def clean(self, value: str) -> str:
+        """``value`` without the characters XML 1.0 cannot hold."""
+        if _INVALID_XML_CHARS.search(value):
+            self.on_invalid()
+            return _INVALID_XML_CHARS.sub("", value)
+        return value
+
+    def text(self, value: str) -> str:
+        """``value`` escaped for element content."""
+        return self.clean(value).translate(_TEXT_ESCAPES)
+
+    def attr(self, value: str) -> str:
+        """``value`` escaped for a double-quoted attribute."""
+        return self.clean(value).translate(_ATTR_ESCAPES)
+
+    def write(self, chunk: str) -> None:
+        """Queue ``chunk`` (already escaped markup)."""
+        self._buffer.append(chunk)
+        self._size += len(chunk)
+        if self._size > 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        """Encode and write what is queued."""
+        if self._buffer:
+            self.out.write("".join(self._buffer).encode("utf-8"))
+            self._buffer.clear()
+            self._size = 0

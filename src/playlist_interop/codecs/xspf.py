@@ -442,55 +442,6 @@ def _int(value: object) -> int | None:
 
 # -- writing --------------------------------------------------------------------------
 
-_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_ATTR_ESCAPES = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\r": "&#13;",
-        "\n": "&#10;",
-        "\t": "&#9;",
-    }
-)
-
-
-class XmlWriter:
-    """Writes escaped XML text to a binary stream, recording characters XML cannot hold."""
-
-    def __init__(self, out: BinaryIO, losses: LossCounter, codec: str) -> None:
-        self.out = out
-        self.losses = losses
-        self.codec = codec
-        self._buffer: list[str] = []
-        self._size = 0
-
-    def clean(self, value: str) -> str:
-        if _INVALID_XML_CHARS.search(value):
-            self.losses.track("control characters", "XML 1.0 cannot hold them; removed")
-            return _INVALID_XML_CHARS.sub("", value)
-        return value
-
-    def text(self, value: str) -> str:
-        return self.clean(value).translate(_TEXT_ESCAPES)
-
-    def attr(self, value: str) -> str:
-        return self.clean(value).translate(_ATTR_ESCAPES)
-
-    def write(self, chunk: str) -> None:
-        self._buffer.append(chunk)
-        self._size += len(chunk)
-        if self._size > 1 << 16:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._buffer:
-            self.out.write("".join(self._buffer).encode("utf-8"))
-            self._buffer.clear()
-            self._size = 0
-
 
 def _checked_extension(raw: str, losses: LossCounter, *, playlist: bool) -> str | None:
     """``raw`` if it is one well-formed ``<extension>`` element, else None (recorded as a loss)."""
@@ -509,7 +460,7 @@ def _checked_extension(raw: str, losses: LossCounter, *, playlist: bool) -> str 
 
 
 def _write_fields(
-    w: XmlWriter,
+    w: _xml.XmlWriter,
     indent: str,
     simple: list[tuple[str, str | None]],
     fields_links: XspfTrack | XspfPlaylist,
@@ -523,8 +474,8 @@ def _write_fields(
         w.write(f'{indent}<meta rel="{w.attr(rel)}">{w.text(value)}</meta>\n')
 
 
-def _write_track(w: XmlWriter, track: Track) -> None:
-    f = track_to_fields(track, w.losses, json=False)
+def _write_track(w: _xml.XmlWriter, track: Track, losses: LossCounter) -> None:
+    f = track_to_fields(track, losses, json=False)
     w.write("    <track>\n")
     simple: list[tuple[str, str | None]] = [("location", loc) for loc in f.locations]
     simple += [("identifier", ident) for ident in f.identifiers]
@@ -540,7 +491,7 @@ def _write_track(w: XmlWriter, track: Track) -> None:
     ]
     _write_fields(w, "      ", simple, f)
     for raw in f.extensions:
-        checked = _checked_extension(raw, w.losses, playlist=False)
+        checked = _checked_extension(raw, losses, playlist=False)
         if checked is not None:
             w.write(f"      {checked}\n")
     w.write("    </track>\n")
@@ -581,7 +532,9 @@ class XspfCodec:
     ) -> tuple[Loss, ...]:
         """Write ``playlist``'s metadata and ``tracks`` to ``out`` as XSPF."""
         losses = LossCounter()
-        w = XmlWriter(out, losses, _CODEC)
+        w = _xml.XmlWriter(
+            out, lambda: losses.track("control characters", "XML 1.0 cannot hold them; removed")
+        )
         f = playlist_to_fields(playlist, losses, json=False)
         w.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         w.write(f'<playlist version="1" xmlns="{XSPF_NS}">\n')
@@ -614,7 +567,7 @@ class XspfCodec:
                 w.write(f"  {checked}\n")
         w.write("  <trackList>\n")
         for track in tracks:
-            _write_track(w, track)
+            _write_track(w, track, losses)
         w.write("  </trackList>\n</playlist>\n")
         w.flush()
         return losses.losses()
