@@ -1,0 +1,23 @@
+"""The job worker: runs queued jobs under leases, in the API process or on its own."""
+
+from playlist_service.worker._context import (
+    Handler,
+    HandlerServices,
+    JobCancelled,
+    JobContext,
+    PermanentJobError,
+)
+from playlist_service.worker._options import WorkerOptions
+from playlist_service.worker._worker import Worker, default_worker_id, is_retryable
+
+__all__ = [
+    "Handler",
+    "HandlerServices",
+    "JobCancelled",
+    "JobContext",
+    "PermanentJobError",
+    "Worker",
+    "WorkerOptions",
+    "default_worker_id",
+    "is_retryable",
+]

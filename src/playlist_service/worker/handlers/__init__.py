@@ -1,0 +1,36 @@
+"""The built-in job handlers and their job kinds."""
+
+from playlist_service.worker.handlers._builtin import builtin_handlers
+from playlist_service.worker.handlers._export import EXPORT_KIND, export_file
+from playlist_service.worker.handlers._import import IMPORT_KIND, MAX_IMPORT_BYTES, import_file
+from playlist_service.worker.handlers._sources import (
+    load_playlist,
+    playlist_document,
+    safe_filename,
+)
+from playlist_service.worker.handlers._webhook import (
+    WEBHOOK_KIND,
+    deliver_webhook,
+    sign_webhook,
+    verify_webhook,
+    webhook_body,
+    webhook_secret,
+)
+
+__all__ = [
+    "EXPORT_KIND",
+    "IMPORT_KIND",
+    "MAX_IMPORT_BYTES",
+    "WEBHOOK_KIND",
+    "builtin_handlers",
+    "deliver_webhook",
+    "export_file",
+    "import_file",
+    "load_playlist",
+    "playlist_document",
+    "safe_filename",
+    "sign_webhook",
+    "verify_webhook",
+    "webhook_body",
+    "webhook_secret",
+]
