@@ -43,7 +43,9 @@ import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import PureWindowsPath
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 
@@ -59,6 +61,7 @@ __all__ = [
     "parse_non_negative_int",
     "playlist_from_fields",
     "playlist_to_fields",
+    "to_uri",
     "track_from_fields",
     "track_to_fields",
     "valid_uri",
@@ -87,6 +90,32 @@ def valid_uri(value: str) -> bool:
 
 
 _INT = re.compile(r"\+?[0-9]+")
+
+
+_URI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
+_WINDOWS_PATH = re.compile(r"(?:[A-Za-z]:[\\/]|\\\\[^\\])")
+
+
+def to_uri(value: str) -> str:
+    """``value`` as a URI reference: unchanged when it is one, else made into one.
+
+    Absolute Windows paths become ``file:`` URIs, relative ones use ``/``; anything else has
+    the characters a URI
+    cannot hold percent-encoded (as UTF-8), and broken ``%`` escapes encoded as ``%25``.
+    """
+    text = value.strip()
+    if valid_uri(text):
+        return text
+    if _WINDOWS_PATH.match(text):
+        return PureWindowsPath(text).as_uri()
+    if "\\" in text and not _SCHEME.match(text):
+        text = text.replace("\\", "/")  # a relative Windows path
+    text = _BAD_PERCENT.sub("%25", text)
+    encoded = quote(text, safe=_URI_SAFE)
+    first_segment = re.split(r"[/?#]", encoded, maxsplit=1)[0]
+    if ":" in first_segment and not _SCHEME.match(first_segment):
+        encoded = "./" + encoded  # a colon in a relative path's first segment
+    return encoded
 
 
 def parse_non_negative_int(value: str) -> int | None:
@@ -419,6 +448,20 @@ def track_to_fields(track: Track, losses: LossCounter, *, json: bool) -> XspfTra
         else:
             identifiers.append(template.format(track_id))
     identifiers.extend(str(i) for i in extras.get("xspf.identifiers", ()))
+
+    def uri(value: str, field: str) -> str:
+        converted = to_uri(value)
+        if converted != value:
+            losses.track(field, "not a URI; written percent-encoded")
+        return converted
+
+    def uri_pairs(
+        pairs: tuple[tuple[str, str], ...], field: str, content: bool
+    ) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (uri(rel, field), uri(value, field) if content else value) for rel, value in pairs
+        )
+
     for name in ("disc_number", "explicit", "genres"):
         if getattr(track, name) not in (None, ()):
             losses.track(name)
@@ -447,18 +490,18 @@ def track_to_fields(track: Track, losses: LossCounter, *, json: bool) -> XspfTra
     annotation = extras.get("xspf.annotation")
     info = extras.get("xspf.info")
     return XspfTrack(
-        locations=tuple(track.locations),
-        identifiers=tuple(identifiers),
+        locations=tuple(uri(location, "locations") for location in track.locations),
+        identifiers=tuple(uri(i, "extras.xspf.identifiers") for i in identifiers),
         title=track.title if track.title != "" else None,
         creator=creator,
         annotation=str(annotation) if annotation is not None else None,
-        info=str(info) if info is not None else None,
-        image=track.image.url if track.image is not None else None,
+        info=uri(str(info), "extras.xspf.info") if info is not None else None,
+        image=uri(track.image.url, "image") if track.image is not None else None,
         album=album,
         track_num=track.track_number,
         duration=int(track.duration_ms) if track.duration_ms is not None else None,
-        links=_pairs(extras.get("xspf.link", ())),
-        metas=_pairs(extras.get("xspf.meta", ())),
+        links=uri_pairs(_pairs(extras.get("xspf.link", ())), "extras.xspf.link", True),
+        metas=uri_pairs(_pairs(extras.get("xspf.meta", ())), "extras.xspf.meta", False),
         extensions=xml_extensions,
         json_extension=json_extension or None,
     )
@@ -552,23 +595,37 @@ def playlist_to_fields(playlist: Playlist, losses: LossCounter, *, json: bool) -
         if key not in _PLAYLIST_KEYS and key not in {XML_EXTENSION_KEY, JSON_EXTENSION_KEY}:
             losses.playlist(f"playlist.extras.{key}")
 
-    def text(key: str) -> str | None:
-        value = extras.get(key)
-        return None if value is None else str(value)
+    def uri(value: object, field: str) -> str | None:
+        if value is None:
+            return None
+        converted = to_uri(str(value))
+        if converted != value:
+            losses.playlist(field, "not a URI; written percent-encoded")
+        return converted
+
+    def uri_pairs(key: str, content: bool) -> tuple[tuple[str, str], ...]:
+        field = f"playlist.extras.{key}"
+        return tuple(
+            (
+                uri(first, field) or "" if key != "xspf.attribution" else first,
+                (uri(second, field) or "") if content else second,
+            )
+            for first, second in _pairs(extras.get(key, ()))
+        )
 
     return XspfPlaylist(
         title=playlist.name,
         creator=playlist.owner,
         annotation=playlist.description,
-        info=text("xspf.info"),
-        location=playlist.location,
-        identifier=text("xspf.identifier"),
-        image=playlist.image.url if playlist.image is not None else None,
+        info=uri(extras.get("xspf.info"), "playlist.extras.xspf.info"),
+        location=uri(playlist.location, "playlist.location"),
+        identifier=uri(extras.get("xspf.identifier"), "playlist.extras.xspf.identifier"),
+        image=uri(playlist.image.url, "playlist.image") if playlist.image is not None else None,
         date=playlist.created_at,
-        license=text("xspf.license"),
-        attribution=_pairs(extras.get("xspf.attribution", ())),
-        links=_pairs(extras.get("xspf.link", ())),
-        metas=_pairs(extras.get("xspf.meta", ())),
+        license=uri(extras.get("xspf.license"), "playlist.extras.xspf.license"),
+        attribution=uri_pairs("xspf.attribution", True),
+        links=uri_pairs("xspf.link", True),
+        metas=uri_pairs("xspf.meta", False),
         extensions=xml_extensions,
         json_extension=json_extension or None,
     )
