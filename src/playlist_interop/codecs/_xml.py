@@ -139,13 +139,23 @@ class ChainStream:
         return self._stream.read(size)
 
 
-def _format_error(exc: etree.LxmlError, codec: str) -> PlaylistFormatError:
+def _format_error(
+    exc: etree.LxmlError, codec: str, log: etree._ListErrorLog | None
+) -> PlaylistFormatError:
     line: int | None = None
     column: int | None = None
-    position = getattr(exc, "position", None)
-    if position:
-        line, column = position
-    message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+    message = ""
+    # The error log names the first real problem; the exception text can be a follow-up
+    # ("no element found" at line 0 when iterparse stops on an undeclared entity).
+    entries = [entry for entry in log or () if entry.level >= etree.ErrorLevels.ERROR]
+    if entries:
+        first = entries[0]
+        line, column, message = first.line or None, first.column or None, first.message
+    else:
+        position = getattr(exc, "position", None)
+        if position and position[0]:
+            line, column = position
+        message = str(getattr(exc, "msg", "") or exc)
     message = re.sub(r",? line \d+, column \d+.*$", "", message).strip() or "malformed XML"
     return PlaylistFormatError(
         f"not well-formed XML: {message}", codec=codec, line=line, column=column
@@ -161,10 +171,11 @@ def parse_bytes(data: bytes, *, codec: str) -> etree._Element:
     import io
 
     check_prolog(io.BytesIO(data), codec=codec)
+    parser = safe_parser()
     try:
-        root = etree.fromstring(data, parser=safe_parser())
+        root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise _format_error(exc, codec) from None
+        raise _format_error(exc, codec, parser.error_log) from None
     if root is None:
         raise PlaylistFormatError("empty XML document", codec=codec, line=1)
     return root
@@ -185,6 +196,7 @@ def iterparse(
     if not head.strip():
         raise PlaylistFormatError("empty XML document", codec=codec, line=1)
     source = ChainStream(head, stream)
+    parser = None
     try:
         parser = etree.iterparse(
             source,
@@ -198,7 +210,8 @@ def iterparse(
         )
         yield from parser
     except etree.XMLSyntaxError as exc:
-        raise _format_error(exc, codec) from None
+        log = parser.error_log if parser is not None else None
+        raise _format_error(exc, codec, log) from None
 
 
 def line_of(element: etree._Element) -> int | None:
