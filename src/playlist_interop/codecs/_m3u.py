@@ -1,39 +1,4 @@
-"""M3U and M3U8: plain path lists and the extended ``#EXTM3U`` directives.
-
-Reading
-    Every line is a location (path or URL), a directive (``#NAME`` or ``#NAME:value``) or a
-    comment. Locations are kept exactly as written (relative paths, ``file://`` and
-    ``http://`` URLs, Windows paths); resolve them against :attr:`Playlist.location`.
-
-    ``#EXTINF:<seconds> [key="value" ...],<Artist - Title>`` gives the duration (``-1``:
-    unknown; decimals allowed), the attributes (IPTV ``tvg-id`` and friends, kept in
-    ``extras["m3u.attributes"]``) and the display title, split at the first ``" - "``.
-    ``#EXTALB`` (album title), ``#EXTART`` (album artist), ``#EXTGENRE`` and ``#EXTIMG``
-    apply to the next entry only; ``#EXTGRP`` starts a named group that lasts until the next
-    ``#EXTGRP`` (``extras["m3u.group"]``). ``#PLAYLIST`` names the playlist; attributes on
-    ``#EXTM3U`` go to the playlist's ``extras["m3u.attributes"]``.
-
-    Other directives (``#EXTVLCOPT``...) and comments are kept in order: those before an
-    entry's ``#EXTINF`` in ``extras["m3u.before"]``, those after it in
-    ``extras["m3u.after"]``, those before ``#PLAYLIST`` in the playlist's
-    ``extras["m3u.preamble"]`` and those after the last entry in ``extras["m3u.trailer"]``.
-    Writing puts them back at the same places.
-
-    HTTP Live Streaming playlists (``#EXT-X-`` tags) are refused: they describe media
-    segments, not a list of tracks. Text is decoded as described in
-    :mod:`playlist_interop.codecs._text` (BOMs, UTF-16, legacy Windows-1252 ``.m3u``).
-
-Strictness
-    M3U has no normative specification, so strict mode refuses only what cannot be a
-    playlist: control characters in a line and, for declared UTF-8 (a BOM or the ``.m3u8``
-    extension), invalid UTF-8. Malformed ``#EXTINF`` lines and an ``#EXTINF`` without a
-    location are warnings in both modes. Both modes refuse HLS, binary data and lines
-    longer than :data:`~playlist_interop.codecs._text.MAX_LINE_BYTES`.
-
-Writing
-    UTF-8 with an ``#EXTM3U`` header and ``\\n`` line ends. Tracks without a location
-    cannot be listed and are left out (reported in the losses).
-"""
+"""M3U and M3U8: plain path lists and the extended ``#EXTM3U`` directives."""
 
 from __future__ import annotations
 
@@ -362,7 +327,44 @@ def _comment_lines(value: object, field: str, tally: LossTally, tracks: int = 1)
 
 
 class M3UCodec:
-    """The M3U/M3U8 codec; use the module-level :data:`M3U` instance."""
+    """The M3U/M3U8 codec; use the module-level :data:`M3U` instance.
+
+    Reading
+        Every line is a location (path or URL), a directive (``#NAME`` or ``#NAME:value``)
+        or a comment. Locations are kept exactly as written (relative paths, ``file://`` and
+        ``http://`` URLs, Windows paths); resolve them against :attr:`Playlist.location`.
+
+        ``#EXTINF:<seconds> [key="value" ...],<Artist - Title>`` gives the duration (``-1``:
+        unknown; decimals allowed), the attributes (IPTV ``tvg-id`` and friends, kept in
+        ``extras["m3u.attributes"]``) and the display title, split at the first ``" - "``.
+        ``#EXTALB`` (album title), ``#EXTART`` (album artist), ``#EXTGENRE`` and ``#EXTIMG``
+        apply to the next entry only; ``#EXTGRP`` starts a named group that lasts until the
+        next ``#EXTGRP`` (``extras["m3u.group"]``). ``#PLAYLIST`` names the playlist;
+        attributes on ``#EXTM3U`` go to the playlist's ``extras["m3u.attributes"]``.
+
+        Other directives (``#EXTVLCOPT``...) and comments are kept in order: those before an
+        entry's ``#EXTINF`` in ``extras["m3u.before"]``, those after it in
+        ``extras["m3u.after"]``, those before ``#PLAYLIST`` in the playlist's
+        ``extras["m3u.preamble"]`` and those after the last entry in
+        ``extras["m3u.trailer"]``. Writing puts them back at the same places.
+
+        HTTP Live Streaming playlists (``#EXT-X-`` tags) are refused: they describe media
+        segments, not a list of tracks. Text: a byte order mark decides (UTF-8, UTF-16,
+        UTF-32); UTF-16 without one is recognised; otherwise each line is UTF-8 when it
+        decodes as such and Windows-1252 (legacy ``.m3u``) when not. CR, LF and CRLF all end
+        lines.
+
+    Strictness
+        M3U has no normative specification, so strict mode refuses only what cannot be a
+        playlist: control characters in a line and, for declared UTF-8 (a BOM or the
+        ``.m3u8`` extension), invalid UTF-8. Malformed ``#EXTINF`` lines and an ``#EXTINF``
+        without a location are warnings in both modes. Both modes refuse HLS, binary data
+        and lines longer than 1 MiB.
+
+    Writing
+        UTF-8 with an ``#EXTM3U`` header and ``\\n`` line ends. Tracks without a location
+        cannot be listed and are left out (reported in the losses).
+    """
 
     name: str = "m3u"
     extensions: tuple[str, ...] = ("m3u", "m3u8")

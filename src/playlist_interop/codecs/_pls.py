@@ -39,6 +39,7 @@ _NAME_KEY = "x-gnome-title"  # the playlist title, as totem-pl-parser writes it
 _NUMBERED = re.compile(r"([A-Za-z][A-Za-z_.-]*?)(\d{1,9})")
 _INTEGER = re.compile(r"[+-]?\d{1,12}")
 _SECTION = re.compile(r"\[([^\]]*)\]")
+_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9 _.-]*")
 _WINDOW = 4096
 _FLUSH_LINES = 2048
 
@@ -119,7 +120,7 @@ class _Reader:
                 continue
             key, equals, value = line.partition("=")
             key = key.strip()
-            if not equals or not key:
+            if not equals or not _KEY.fullmatch(key):
                 if not header_seen and not any_key:
                     raise PlaylistFormatError(
                         "not a PLS playlist: expected [playlist] or a key=value line",
