@@ -94,3 +94,13 @@ def test_plugin_disappears_after_uninstall(demo_plugin: None, tmp_path: Path) ->
         child.rmdir()
     assert "demo" in available_providers()  # cached until asked to rescan
     assert "demo" not in [e.name for e in discover_providers(refresh=True)]
+
+
+def test_builtins_register_through_the_same_group() -> None:
+    entries = discover_providers(refresh=True)
+    builtin = [
+        e for e in entries if e.distribution and e.distribution.startswith("playlist-interop")
+    ]
+    assert {e.name for e in builtin} >= {"spotify"}
+    spotify = next(e for e in builtin if e.name == "spotify")
+    assert spotify.status is PluginStatus.LOADED, spotify.error
