@@ -10,6 +10,7 @@ and the JSON path of the problem, so a bad body never surfaces as ``KeyError`` o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +18,7 @@ import attrs
 
 from playlist_interop.errors import ProviderError
 
-__all__ = ["JsonObject", "decode_json"]
+__all__ = ["JsonObject", "decode_json", "iso_duration_ms"]
 
 
 def decode_json(body: bytes | str, *, provider: str, status: int | None = None) -> Any:
@@ -28,6 +29,24 @@ def decode_json(body: bytes | str, *, provider: str, status: int | None = None) 
         raise ProviderError(
             f"response body is not valid JSON ({exc})", provider=provider, status=status
         ) from None
+
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def iso_duration_ms(value: str | None) -> int | None:
+    """An ISO 8601 duration (``PT4M12S``) in milliseconds; ``None`` when absent or unreadable."""
+    if not value:
+        return None
+    match = _ISO_DURATION.match(value.strip())
+    if match is None or not any(match.groupdict().values()):
+        return None
+    parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
+    seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+    return round(seconds * 1000)
 
 
 def _kind(value: object) -> str:

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Iterable
 
@@ -18,7 +17,7 @@ import attrs
 
 from playlist_interop.errors import ProviderError
 from playlist_interop.providers._http import HttpResponse, default_error_mapper
-from playlist_interop.providers._jsondoc import JsonObject
+from playlist_interop.providers._jsondoc import JsonObject, iso_duration_ms
 from playlist_interop.providers._oauth import OAuthConfig
 
 __all__ = [
@@ -44,22 +43,9 @@ AUTHORIZE_URL = "https://login.tidal.com/authorize"
 DEFAULT_SCOPES = ("user.read", "playlists.read", "playlists.write", "search.read")
 JSON_API = "application/vnd.api+json"
 
-_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?"
-    r"(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
-)
-
-
 def parse_duration(value: str | None) -> int | None:
     """An ISO 8601 duration (``PT4M12S``) in milliseconds; ``None`` when absent or unreadable."""
-    if not value:
-        return None
-    match = _DURATION.match(value.strip())
-    if match is None or not any(match.groupdict().values()):
-        return None
-    parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
-    seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
-    return round(seconds * 1000)
+    return iso_duration_ms(value)
 
 
 def error_mapper(response: HttpResponse) -> ProviderError:
