@@ -103,7 +103,7 @@ _TAG_PATTERNS: tuple[tuple[VersionTag, re.Pattern[str]], ...] = (
     ),
     (VersionTag.SPED_UP, _words(r"sped[ -]?up", r"speed[ -]?up", r"nightcore", r"super ?sped")),
     (VersionTag.SLOWED, _words(r"slowed(?: down)?", r"slowed \+ reverb", r"\+ ?reverb", r"reverb")),
-    (VersionTag.ACAPELLA, _words(r"a ?cc?apell?a", r"vocals? only")),
+    (VersionTag.ACAPELLA, _words(r"a ?capp?ell?a", r"acc?app?ell?a", r"vocals? only")),
     (
         VersionTag.INSTRUMENTAL,
         _words(r"instrumental(?: version)?", r"inst\.?", r"off ?vocal", r"minus one"),
@@ -242,15 +242,15 @@ _VERSION_WORD = re.compile(
 _FEAT = re.compile(r"^(?:feat\.?|ft\.?|featuring)(?:\s+|(?<=\.))(?P<who>.+)$", re.IGNORECASE)
 _WEAK_FEAT = re.compile(r"^(?:with|con|avec|mit|w/)\s+(?P<who>.+)$", re.IGNORECASE)
 _YEARISH = re.compile(r"(?<!\w)(?:(?:19|20)\d{2}s?|\d{1,2}/\d{1,2}/\d{2,4})(?!\w)")
+_DATE = re.compile(r"(?<!\w)\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?!\w)")
 _PUNCT = " -\u2013\u2014/+&,.:;|()[]{}<>\"'~*!?"
-_ARTIST_JOIN = re.compile(
-    r"\s*(?:,|&|\band\b|\by\b|\bet\b|\bund\b|\bx\b|\u00d7|/)\s*", re.IGNORECASE
-)
+_ARTIST_JOIN = re.compile(r"\s*(?:,|&|/|\u00d7)\s*|\s+(?:and|y|et|und|x)\s+", re.IGNORECASE)
 
 
 def split_featured(names: str) -> tuple[str, ...]:
     """Split a featured-artists text (``"Mos Def and Bobby Womack"``) into names."""
-    return tuple(part.strip() for part in _ARTIST_JOIN.split(names) if part and part.strip())
+    parts = tuple(part.strip() for part in _ARTIST_JOIN.split(names) if part and part.strip())
+    return parts or ((names.strip(),) if names.strip() else ())
 
 
 @attrs.frozen
@@ -290,7 +290,7 @@ def classify_segment(segment: str) -> SegmentInfo:
     if tags:
         return SegmentInfo(tags=tags)
     stripped = _NOISE.sub(" ", _YEARISH.sub(" ", text))
-    if _YEAR_ONLY.match(text) or not stripped.strip(_PUNCT):
+    if _YEAR_ONLY.match(text) or not stripped.strip(_PUNCT) or _DATE.search(text):
         return SegmentInfo(noise=True)
     weak = _WEAK_FEAT.match(text)
     if weak is not None:

@@ -130,6 +130,14 @@ _DASH = re.compile(r"\s+[-\u2013\u2014~]\s+|\s*\|\s*")
 _INLINE_FEAT = re.compile(
     r"\s(?:feat\.?|ft\.?|featuring)(?:\s+|(?<=\.))(?P<who>\S.*)$", re.IGNORECASE
 )
+# Bare words at the very end of a title that only describe the upload (web-scrobbler's rules,
+# minus a bare "clip", which too many real titles end with).
+_TRAILING_NOISE = re.compile(
+    r"(?:\s+(?:hd|hq|4k|\*\*new\*\*|full album|sub espa[ñn]ol|re-?issue|offizielles video"
+    r"|vid[ée]o ?clip(?: officiel| oficiel| official| oficial)?)"
+    r"|\.(?:avi|wmv|mpe?g|flv|mp4|mkv|mov|webm))+$",
+    re.IGNORECASE,
+)
 _SPECIAL = re.compile(
     r"[\(\[\{<【\-\u2013\u2014~|]|(?<!\w)f(?:ea)?t(?!\w)|featuring", re.IGNORECASE
 )
@@ -139,7 +147,7 @@ _SPECIAL = re.compile(
 def parse_title(title: str) -> ParsedTitle:
     """Split ``title`` into core, featured artists and version markers."""
     text = clean_text(title)
-    if _SPECIAL.search(text) is None:
+    if _SPECIAL.search(text) is None and _TRAILING_NOISE.search(text) is None:
         return ParsedTitle(text=title, core=text, base=text, dash_parts=(text,))
     featured: list[str] = []
     details: list[tuple[VersionTag, str]] = []
@@ -177,7 +185,7 @@ def parse_title(title: str) -> ParsedTitle:
             piece = piece[: feat.start()]
         if piece.strip():
             kept.append(" ".join(piece.split()))
-    core = " - ".join(kept) or clean_text(title)
+    core = _TRAILING_NOISE.sub("", " - ".join(kept)).strip() or clean_text(title)
     base = core
     for segment in unknown:
         base = base.replace(segment, " ")
@@ -194,6 +202,10 @@ def parse_title(title: str) -> ParsedTitle:
     )
 
 
+_BRACKETS = re.compile(r"[\(\)\[\]\{\}]")
+_VARIOUS = re.compile(
+    r"^(?:various(?: artists?)?|va|v a|verschiedene interpreten|multi-?interpr[eè]tes)\b"
+)
 _ARTIST_SPLIT = re.compile(
     r"\s*(?:,|;|&|\+|/|\s(?:x|\u00d7|vs\.?|with|feat\.?|ft\.?|featuring)\s|\s(?:feat|ft)\.)\s*",
     re.IGNORECASE,
@@ -208,7 +220,7 @@ def split_artists(credit: str) -> tuple[str, ...]:
     (band names use it: ``Florence and the Machine``).
     """
     text = clean_text(credit)
-    parts = [part.strip() for part in _ARTIST_SPLIT.split(text)]
+    parts = [part.strip(" ()[]{}") for part in _ARTIST_SPLIT.split(_BRACKETS.sub(" ", text))]
     return tuple(part for part in parts if part) or ((text,) if text else ())
 
 
@@ -260,7 +272,10 @@ def normalize_track(track: Track) -> NormalizedTrack:
     """Compute the comparison keys of ``track``."""
     parsed = parse_title(track.title)
     credited = _unique(
-        fold(name) for credit in track.artists for name in split_artists(credit.name)
+        folded
+        for credit in track.artists
+        for name in split_artists(credit.name)
+        if not _VARIOUS.match(folded := fold(name))
     )
     featured = (fold(name) for name in parsed.featured)
     album = None
