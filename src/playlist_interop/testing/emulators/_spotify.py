@@ -27,6 +27,7 @@ _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:(track|episode):([0-9A-Za-z]{22})$")
 _FIELD = re.compile(r'(\w+):(?:"([^"]*)"|(\S+))')
 _OPEN = "https://open.spotify.com"
+_GRANT = web.RequestKey("grant", AccessGrant)
 DEFAULT_SCOPES = (
     "playlist-read-private",
     "playlist-read-collaborative",
@@ -479,7 +480,7 @@ class SpotifyEmulator(Emulator):
             grant = self.bearer_grant(request)
             if isinstance(grant, web.Response):
                 return grant
-            request["grant"] = grant
+            request[_GRANT] = grant
             response: web.StreamResponse = await handler(request)
             return response
 
@@ -686,7 +687,7 @@ class SpotifyEmulator(Emulator):
         )
 
     def _may_edit(self, request: web.Request, playlist: _Playlist) -> web.Response | None:
-        grant: AccessGrant = request["grant"]
+        grant: AccessGrant = request[_GRANT]
         if playlist.owner != grant.user_id and not playlist.collaborative:
             return self.error_response(403, "You cannot add tracks to a playlist you don't own.")
         return None
@@ -731,7 +732,7 @@ class SpotifyEmulator(Emulator):
                 return self.error_response(400, "Invalid position")
             if not 0 <= at <= len(playlist.entries):
                 return self.error_response(400, "Index out of bounds")
-        grant: AccessGrant = request["grant"]
+        grant: AccessGrant = request[_GRANT]
         playlist.entries[at:at] = [self._entry_for(i, grant.user_id) for i in ids]
         playlist.version += 1
         return web.json_response({"snapshot_id": playlist.snapshot_id}, status=201)
@@ -746,7 +747,9 @@ class SpotifyEmulator(Emulator):
         body = await self._json_body(request)
         if isinstance(body, web.Response):
             return body
-        items = body.get("tracks" if self.legacy_shape else "items")
+        items = body.get("items")
+        if items is None and self.legacy_shape:
+            items = body.get("tracks")
         if not isinstance(items, list) or not all(
             isinstance(i, dict) and isinstance(i.get("uri"), str) for i in items
         ):
@@ -773,7 +776,7 @@ class SpotifyEmulator(Emulator):
             ids = self._parse_uris(body["uris"])
             if isinstance(ids, web.Response):
                 return ids
-            grant: AccessGrant = request["grant"]
+            grant: AccessGrant = request[_GRANT]
             playlist.entries = [self._entry_for(i, grant.user_id) for i in ids]
             playlist.version += 1
             return web.json_response({"snapshot_id": playlist.snapshot_id})
