@@ -182,10 +182,15 @@ def parse_bytes(data: bytes, *, codec: str) -> etree._Element:
 
 
 def iterparse(
-    stream: BinaryIO, *, codec: str, events: tuple[str, ...] = ("start", "end")
+    stream: BinaryIO,
+    *,
+    codec: str,
+    events: tuple[str, ...] = ("start", "end"),
+    tag: tuple[str, ...] | None = None,
 ) -> Iterator[tuple[str, etree._Element]]:
     """Stream ``(event, element)`` pairs from ``stream`` with the safe settings.
 
+    ``tag`` limits the events to those elements (``"{*}name"`` matches any namespace).
     The caller should clear elements it has consumed (``element.clear()`` and deleting
     earlier siblings) to keep memory bounded.
 
@@ -201,6 +206,7 @@ def iterparse(
         parser = etree.iterparse(
             source,
             events=events,
+            tag=tag,
             resolve_entities=False,
             no_network=True,
             load_dtd=False,

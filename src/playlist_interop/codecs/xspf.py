@@ -73,6 +73,12 @@ _PLAYLIST_ONCE = (
     "trackList",
 )
 _PLAYLIST_MANY = ("link", "meta", "extension")
+_TRACK_ELEMENTS = frozenset(_TRACK_ONCE + _TRACK_MANY)
+_TRACK_ONCE_SET = frozenset(_TRACK_ONCE)
+_ALL_NAMES = frozenset(
+    _TRACK_ONCE + _TRACK_MANY + _PLAYLIST_ONCE + _PLAYLIST_MANY + ("playlist", "track")
+)
+_EVENT_TAGS = ("{*}playlist", "{*}trackList", "{*}track")
 _URI_LEAVES = frozenset({"info", "image", "location", "identifier", "license"})
 
 
@@ -83,6 +89,10 @@ class _Reader:
         self.strict = strict
         self.on_warning = on_warning
         self.ns: str | None = XSPF_NS
+        self.names: dict[str, str] = {}
+        """Qualified tag -> XSPF element name, for the namespace the document uses."""
+        self.list_base = ""
+        self.first_item = True
         self.fields = XspfPlaylist()
         self.track_lists = 0
 
@@ -112,17 +122,19 @@ class _Reader:
             )
 
     def check_no_text(self, element: etree._Element) -> None:
-        texts = [element.text or ""]
-        texts += [child.tail or "" for child in element]
-        if any(text.strip() for text in texts):
+        text = element.text
+        if (text is not None and not text.isspace()) or any(
+            child.tail is not None and not child.tail.isspace() for child in element
+        ):
             self.problem(
                 f"<{_xml.local_name(element)}> may only contain elements, not text", element
             )
 
     def leaf_text(self, element: etree._Element) -> str:
         """Text of an element that must hold character data only."""
-        self.check_attributes(element)
-        if any(isinstance(child.tag, str) for child in element):
+        if element.keys():
+            self.check_attributes(element)
+        if len(element) and any(isinstance(child.tag, str) for child in element):
             self.problem(f"<{_xml.local_name(element)}> must hold plain text, not markup", element)
             return _xml.text_of(element)
         return element.text or ""
@@ -185,6 +197,8 @@ class _Reader:
         if namespace != XSPF_NS:
             self.problem(f"root <playlist> is in namespace {namespace!r}, not {XSPF_NS!r}", element)
         self.ns = namespace
+        prefix = "" if namespace is None else f"{{{namespace}}}"
+        self.names = {prefix + name: name for name in _ALL_NAMES}
         self.check_attributes(element, frozenset({"version"}))
         version = element.get("version")
         if version is None:
@@ -193,11 +207,12 @@ class _Reader:
             self.problem(f"unsupported XSPF version {version!r}", element)
 
     def track(self, element: etree._Element) -> Track:
-        self.check_attributes(element)
+        if element.keys():
+            self.check_attributes(element)
         self.check_no_text(element)
-        children = [c for c in element if isinstance(c.tag, str)]
-        self.counted(children, _TRACK_ONCE)
-        base = _base_of(element)
+        own_base = element.get(_XML_BASE)
+        base = urljoin(self.list_base, own_base.strip()) if own_base else self.list_base
+        names = self.names
         values: dict[str, object] = {}
         locations: list[str] = []
         identifiers: list[str] = []
@@ -205,10 +220,16 @@ class _Reader:
         metas: list[tuple[str, str]] = []
         extensions: list[str] = []
         extras: dict[str, object] = {}
-        for child in children:
-            name = _xml.local_name(child)
-            if not self.is_xspf(child) or name not in _TRACK_ONCE + _TRACK_MANY:
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            name = names.get(tag)
+            if name is None or name not in _TRACK_ELEMENTS:
                 self.foreign(child, "track", extras)
+                continue
+            if name in _TRACK_ONCE_SET and (name in values or f"xspf.invalid.{name}" in extras):
+                self.problem(f"<{name}> may appear only once here", child)
                 continue
             if name == "link":
                 pair = self.rel_value(child, with_uri_content=True)
@@ -236,9 +257,9 @@ class _Reader:
                         self.problem(f"<{name}> is not a non-negative integer: {text!r}", child)
                         extras[f"xspf.invalid.{name}"] = text
                     else:
-                        values.setdefault(name, number)
+                        values[name] = number
                 else:
-                    values.setdefault(name, text)
+                    values[name] = text
         fields = XspfTrack(
             locations=tuple(locations),
             identifiers=tuple(identifiers),
@@ -256,13 +277,6 @@ class _Reader:
             extras=extras,
         )
         return track_from_fields(fields)
-
-    def track_list_child(self, element: etree._Element) -> bool:
-        """Check a child of ``<trackList>`` when it starts; False if it is not a track."""
-        if self.is_xspf(element) and _xml.local_name(element) == "track":
-            return True
-        self.problem(f"element <{_plain(str(element.tag))}> is not allowed in <trackList>", element)
-        return False
 
     def playlist(self, element: etree._Element) -> None:
         """Read the playlist-level children once the document has ended."""
@@ -352,62 +366,80 @@ class _Reader:
         )
 
     def run(self, stream: BinaryIO) -> Iterator[Track]:
-        """Yield the tracks; :attr:`fields` is filled once the iterator is exhausted."""
-        depth = 0
+        """Yield the tracks; :attr:`fields` is filled once the iterator is exhausted.
+
+        Only ``playlist``, ``trackList`` and ``track`` elements produce events, which keeps
+        the per-track overhead close to lxml's own; everything else is read from the tree.
+        """
         root: etree._Element | None = None
         track_list: etree._Element | None = None
-        in_track = False  # inside a <track> that is being read
-        skip_depth = 0  # > 0 while inside a trackList child that is not a track
-        for event, element in _xml.iterparse(stream, codec=_CODEC):
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    root = element
-                    self.root(element)
-                elif (
-                    depth == 2 and self.is_xspf(element) and _xml.local_name(element) == "trackList"
-                ):
-                    self.track_lists += 1
-                    track_list = element if self.track_lists == 1 else None
-                elif depth == 3 and track_list is not None and element.getparent() is track_list:
-                    previous = element.getprevious()
-                    between = track_list.text if previous is None else previous.tail
-                    if between and between.strip():
-                        self.problem("<trackList> may only contain elements, not text", track_list)
-                    if self.track_list_child(element):
-                        in_track = True
-                    else:
-                        skip_depth = depth
+        tag_list = tag_track = ""
+        events = _xml.iterparse(stream, codec=_CODEC, tag=_EVENT_TAGS)
+        for event, element in events:
+            if root is None:
+                top = element.getroottree().getroot()
+                if top is not element:
+                    raise PlaylistFormatError(
+                        f"root element is <{_xml.local_name(top)}>, not an XSPF <playlist>",
+                        codec=_CODEC,
+                        line=_xml.line_of(top),
+                    )
+                root = element
+                self.root(element)
+                prefix = "" if self.ns is None else f"{{{self.ns}}}"
+                tag_list, tag_track = prefix + "trackList", prefix + "track"
                 continue
-            # end event
-            if depth == 3 and in_track and element.getparent() is track_list:
-                in_track = False
-                yield self.track(element)
-                _release(element)
-            elif depth == 3 and skip_depth == 3:
-                skip_depth = 0
-                _release(element)
-            elif depth == 2 and element is track_list:
-                last = element[-1] if len(element) else None
-                text = (element.text if last is None else last.tail) or ""
-                if text.strip():
-                    self.problem("<trackList> may only contain elements, not text", element)
+            parent = element.getparent()
+            if event == "start":
+                if parent is root and element.tag == tag_list:
+                    self.track_lists += 1
+                    if self.track_lists == 1:
+                        track_list = element
+                        self.list_base = _base_of(element)
+                continue
+            if track_list is not None and parent is track_list:
+                if element.tag == tag_track:
+                    yield self.track(element)
+                self.release(element, track_list, tag_track)
+            elif track_list is not None and element is track_list:
+                self.check_list_items(track_list, tag_track, list(track_list))
                 track_list = None
-            elif depth == 1 and root is not None:
+            elif element is root:
                 self.playlist(root)
-            depth -= 1
+        if root is None:
+            raise PlaylistFormatError("no XSPF <playlist> root element", codec=_CODEC, line=1)
 
+    def check_list_items(
+        self, track_list: etree._Element, tag_track: str, items: list[etree._Element]
+    ) -> None:
+        """Report text and non-track elements among ``items`` (children of ``<trackList>``)."""
+        for item in items:
+            if isinstance(item.tag, str) and item.tag != tag_track:
+                self.problem(
+                    f"element <{_plain(str(item.tag))}> is not allowed in <trackList>", item
+                )
+            if item.tail is not None and not item.tail.isspace():
+                self.problem("<trackList> may only contain elements, not text", track_list)
 
-def _release(element: etree._Element) -> None:
-    """Free a consumed track: check and drop earlier siblings, clear this one."""
-    parent = element.getparent()
-    tail = element.tail
-    element.clear(keep_tail=True)  # type: ignore[call-arg]
-    if parent is not None:
-        while (previous := element.getprevious()) is not None:
-            del parent[0]
-            del previous
-    element.tail = tail
+    def release(self, element: etree._Element, track_list: etree._Element, tag: str) -> None:
+        """Free a consumed child of ``<trackList>`` and check the siblings before it."""
+        if element.getprevious() is None and self.first_item:
+            self.first_item = False
+            text = track_list.text
+            if text is not None and not text.isspace():
+                self.problem("<trackList> may only contain elements, not text", track_list)
+        previous = []
+        node = element.getprevious()
+        while node is not None:
+            previous.append(node)
+            node = node.getprevious()
+        if previous:
+            self.check_list_items(track_list, tag, previous)
+            for _ in previous:
+                del track_list[0]
+        tail = element.tail
+        element.clear(keep_tail=True)  # type: ignore[call-arg]
+        element.tail = tail
 
 
 def _base_of(element: etree._Element) -> str:
