@@ -6,6 +6,7 @@
     playlist-service serve --demo    # with loopback provider emulators, no credentials
     playlist-service migrate-db      # apply pending schema migrations and exit
     playlist-service rotate-keys     # re-encrypt provider tokens under the current key
+    playlist-service worker          # a job worker process (PLAYLIST_SERVICE_WORKER=external)
 """
 
 from __future__ import annotations
@@ -102,6 +103,20 @@ def _rotate_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    import attrs
+
+    from playlist_service.logging import configure_logging
+    from playlist_service.worker import WorkerOptions, run_worker
+
+    configure_logging(args.log_level)
+    options = WorkerOptions.from_env()
+    if args.concurrency:
+        options = attrs.evolve(options, concurrency=args.concurrency)
+    asyncio.run(run_worker(settings, options))
+    return 0
+
+
 # name -> (help, run, add arguments); the jobs worker registers "worker" here.
 _COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], Any]]] = {
     "serve": ("run the HTTP API (default)", _serve, lambda p: None),
@@ -114,6 +129,13 @@ _COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], Any
         "re-encrypt stored provider tokens under the current key (resumable)",
         _rotate_keys,
         _rotate_arguments,
+    ),
+    "worker": (
+        "run a job worker process (stops gracefully on SIGTERM)",
+        _worker,
+        lambda p: p.add_argument(
+            "--concurrency", type=int, help="jobs at once (PLAYLIST_SERVICE_WORKER_CONCURRENCY)"
+        ),
     ),
 }
 

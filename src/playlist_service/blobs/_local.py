@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,13 +33,19 @@ class LocalBlobStore:
     a temporary file in the target folder, are flushed with ``fsync`` and renamed over the
     target, so readers never see a partial file. File I/O runs in worker threads.
 
+    A process killed in the middle of a write leaves its temporary file behind (never a
+    partial blob: temporary names start with ``.``, which no key may). The next successful
+    write of the same key removes such leftovers older than ``stale_seconds``, and
+    :meth:`sweep` removes them everywhere (the service does it on start).
+
     This store cannot make presigned URLs; the service streams its blobs through an
     authorised route instead. Content types are not kept (callers record them).
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], *, stale_seconds: float = 3600.0) -> None:
         self._root = Path(root).resolve()
         self._root.mkdir(parents=True, exist_ok=True)
+        self._stale_seconds = stale_seconds
 
     @property
     def root(self) -> Path:
@@ -56,7 +63,7 @@ class LocalBlobStore:
         """Store ``data`` under ``key`` atomically (temporary file, fsync, rename)."""
         path = self._path(key)
         await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        tmp = path.parent / f"{_TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp = path.parent / f"{_TMP_PREFIX}{uuid.uuid4().hex}-{path.name}"
         digest = hashlib.sha256()
         size = 0
         handle: BinaryIO = await asyncio.to_thread(open, tmp, "xb")
@@ -80,6 +87,9 @@ class LocalBlobStore:
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(tmp.unlink)
             raise
+        await asyncio.to_thread(
+            _remove_stale, path.parent.glob(f"{_TMP_PREFIX}*-{path.name}"), self._stale_seconds
+        )
         return BlobInfo(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
 
     async def get(self, key: str, *, chunk_size: int = 65536) -> AsyncIterator[bytes]:
@@ -126,8 +136,28 @@ class LocalBlobStore:
         self._path(key)
         return None
 
+    async def sweep(self, *, older_than: float | None = None) -> int:
+        """Remove temporary files left by killed writers; returns how many.
+
+        Only files older than ``older_than`` seconds (default ``stale_seconds``) go, so
+        writes in progress elsewhere are left alone.
+        """
+        limit = self._stale_seconds if older_than is None else older_than
+        return await asyncio.to_thread(_remove_stale, self._root.rglob(f"{_TMP_PREFIX}*"), limit)
+
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _remove_stale(candidates: Iterable[Path], older_than: float) -> int:
+    cutoff = time.time() - older_than
+    removed = 0
+    for candidate in candidates:
+        with contextlib.suppress(OSError):
+            if candidate.is_file() and candidate.stat().st_mtime <= cutoff:
+                candidate.unlink()
+                removed += 1
+    return removed
 
 
 def _flush(handle: BinaryIO) -> None:

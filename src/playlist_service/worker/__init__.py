@@ -8,6 +8,16 @@ from playlist_service.worker._context import (
     PermanentJobError,
 )
 from playlist_service.worker._options import WorkerOptions
+from playlist_service.worker._process import (
+    blob_store_ctx,
+    job_queue_ctx,
+    make_queue,
+    open_blobs,
+    run_worker,
+    webhook_key,
+    worker_ctx,
+    worker_services,
+)
 from playlist_service.worker._worker import Worker, default_worker_id, is_retryable
 
 __all__ = [
@@ -18,6 +28,14 @@ __all__ = [
     "PermanentJobError",
     "Worker",
     "WorkerOptions",
+    "blob_store_ctx",
     "default_worker_id",
     "is_retryable",
+    "job_queue_ctx",
+    "make_queue",
+    "open_blobs",
+    "run_worker",
+    "webhook_key",
+    "worker_ctx",
+    "worker_services",
 ]

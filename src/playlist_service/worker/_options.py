@@ -9,6 +9,9 @@ Variable                                        Meaning
 ``PLAYLIST_SERVICE_WORKER_HEARTBEAT_SECONDS``   lease renewal interval (lease / 3)
 ``PLAYLIST_SERVICE_WORKER_POLL_SECONDS``        idle polling interval (0.5)
 ``PLAYLIST_SERVICE_WORKER_MAX_ATTEMPTS``        attempts before a job is dead-lettered (5)
+``PLAYLIST_SERVICE_WORKER_RETRY_BASE_SECONDS``  first retry delay, doubling after (2)
+``PLAYLIST_SERVICE_WORKER_RETRY_CAP_SECONDS``   longest retry delay (600)
+``PLAYLIST_SERVICE_WORKER_REAP_SECONDS``        how often expired leases are taken back (5)
 ``PLAYLIST_SERVICE_WEBHOOK_ALLOW_HTTP``         ``1`` accepts ``http://`` webhook URLs
                                                 (development only; default https only)
 ==============================================  ============================================
@@ -44,6 +47,10 @@ class WorkerOptions:
     """On stop, how long running jobs may finish before they are handed back."""
     max_attempts: int = attrs.field(default=5, validator=attrs.validators.gt(0))
     """Attempts a job gets unless its producer says otherwise."""
+    retry_base_seconds: float = attrs.field(default=2.0, validator=attrs.validators.gt(0))
+    """Delay before the second attempt; doubles with each further one."""
+    retry_cap_seconds: float = attrs.field(default=600.0, validator=attrs.validators.gt(0))
+    """Longest delay between attempts."""
     webhook_allow_http: bool = False
     """Accept plain ``http://`` webhook URLs (development only)."""
     webhook_timeout_seconds: float = 10.0
@@ -65,6 +72,9 @@ class WorkerOptions:
             ("WORKER_HEARTBEAT_SECONDS", "heartbeat_seconds", float),
             ("WORKER_POLL_SECONDS", "poll_seconds", float),
             ("WORKER_MAX_ATTEMPTS", "max_attempts", int),
+            ("WORKER_RETRY_BASE_SECONDS", "retry_base_seconds", float),
+            ("WORKER_RETRY_CAP_SECONDS", "retry_cap_seconds", float),
+            ("WORKER_REAP_SECONDS", "reap_seconds", float),
         ):
             raw = env.get(_PREFIX + name)
             if raw:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -132,6 +133,23 @@ class TestLocalBlobStore(BlobStoreSuite):
         with pytest.raises(RuntimeError):
             await store.put("t/b.bin", broken())
         assert sorted(p.name for p in (store.root / "t").iterdir()) == ["a.bin"]
+
+    async def test_leftovers_of_killed_writers_are_swept(self, store: LocalBlobStore) -> None:
+        await store.put("s/a.bin", b"1")
+        leftover = store.root / "s" / ".tmp-deadbeef-a.bin"
+        leftover.write_bytes(b"partial")
+        other = store.root / "s" / ".tmp-cafe-b.bin"
+        other.write_bytes(b"partial")
+        assert await store.sweep(older_than=3600) == 0  # might be a write in progress
+        await store.put("s/a.bin", b"2")  # fresh leftovers stay...
+        assert leftover.exists()
+        old = time.time() - 7200
+        os.utime(leftover, (old, old))
+        await store.put("s/a.bin", b"3")  # ...stale ones of the same key go
+        assert not leftover.exists()
+        assert other.exists()
+        assert await store.sweep(older_than=0) == 1
+        assert sorted(p.name for p in (store.root / "s").iterdir()) == ["a.bin"]
 
     async def test_no_presigned_urls(self, store: LocalBlobStore) -> None:
         await store.put("p/a.bin", b"1")

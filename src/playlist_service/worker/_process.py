@@ -1,0 +1,165 @@
+"""Running workers: embedded in the API (cleanup contexts) or as ``playlist-service worker``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import signal
+from collections.abc import AsyncIterator, Mapping
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from playlist_service import keys
+from playlist_service.blobs import BlobStore, LocalBlobStore, open_blob_store
+from playlist_service.queue import Backoff, SqlJobQueue
+from playlist_service.settings import Settings
+from playlist_service.worker._context import Handler, HandlerServices
+from playlist_service.worker._options import WorkerOptions
+from playlist_service.worker._worker import Worker
+
+__all__ = [
+    "blob_store_ctx",
+    "job_queue_ctx",
+    "make_queue",
+    "open_blobs",
+    "run_worker",
+    "webhook_key",
+    "worker_ctx",
+    "worker_services",
+]
+
+_log = logging.getLogger(__name__)
+
+
+def webhook_key(settings: Settings) -> bytes:
+    """The key webhook signing secrets derive from (itself derived from a service secret)."""
+    return hmac.new(
+        settings.refresh_hash_key, b"playlist-service webhook signing key v1", hashlib.sha256
+    ).digest()
+
+
+def make_queue(engine: AsyncEngine, options: WorkerOptions) -> SqlJobQueue:
+    """The job queue with the options' retry policy."""
+    return SqlJobQueue(
+        engine,
+        backoff=Backoff(base=options.retry_base_seconds, cap=options.retry_cap_seconds),
+        default_max_attempts=options.max_attempts,
+    )
+
+
+def open_blobs(settings: Settings) -> BlobStore:
+    """The blob store the settings name."""
+    return open_blob_store(settings.blob_location, endpoint_url=settings.s3_endpoint_url)
+
+
+@contextlib.asynccontextmanager
+async def worker_services(
+    settings: Settings,
+    engine: AsyncEngine,
+    blobs: BlobStore,
+    options: WorkerOptions,
+) -> AsyncIterator[HandlerServices]:
+    """Handler services with their own HTTP client (closed on exit)."""
+    async with aiohttp.ClientSession() as http:
+        yield HandlerServices(
+            queue=make_queue(engine, options),
+            blobs=blobs,
+            options=options,
+            http=http,
+            webhook_key=webhook_key(settings),
+        )
+
+
+async def run_worker(
+    settings: Settings,
+    options: WorkerOptions,
+    *,
+    handlers: Mapping[str, Handler] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run one worker until SIGINT/SIGTERM (or ``stop``), then shut down gracefully.
+
+    The database schema must already be migrated (the API does it on start, or run
+    ``playlist-service migrate-db``).
+    """
+    from playlist_service.store import create_engine
+    from playlist_service.worker.handlers import builtin_handlers
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    engine = create_engine(settings.database_url)
+    blobs = open_blobs(settings)
+    try:
+        async with worker_services(settings, engine, blobs, options) as services:
+            worker = Worker(services, handlers or builtin_handlers())
+            _log.info("worker started", extra={"worker_id": worker.worker_id})
+            worker.start()
+            await stop.wait()
+            await worker.stop()
+            _log.info("worker stopped", extra={"worker_id": worker.worker_id})
+    finally:
+        await blobs.aclose()
+        await engine.dispose()
+
+
+# --- cleanup contexts of the API application --------------------------------------------
+
+
+def _options(app: web.Application) -> WorkerOptions:
+    options = app.get(keys.WORKER_OPTIONS)
+    if options is None:
+        options = WorkerOptions.from_env()
+        app[keys.WORKER_OPTIONS] = options
+    return options
+
+
+async def blob_store_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The blob store named by the settings (``keys.BLOB_STORE``)."""
+    blobs = open_blobs(app[keys.SETTINGS])
+    if isinstance(blobs, LocalBlobStore):
+        await blobs.sweep()
+    app[keys.BLOB_STORE] = blobs
+    try:
+        yield
+    finally:
+        await blobs.aclose()
+
+
+async def job_queue_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The job queue on the app's engine (``keys.JOB_QUEUE``); routes enqueue through it."""
+    app[keys.JOB_QUEUE] = make_queue(app[keys.ENGINE], _options(app))
+    yield
+
+
+async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The embedded worker (``keys.WORKER``) when ``settings.worker`` is ``inprocess``.
+
+    Registered last so it stops first: running jobs finish or are handed back before the
+    engine and the blob store close.
+    """
+    from playlist_service.worker.handlers import builtin_handlers
+
+    settings = app[keys.SETTINGS]
+    if settings.worker != "inprocess":
+        app[keys.WORKER] = None
+        yield
+        return
+    options = _options(app)
+    async with worker_services(
+        settings, app[keys.ENGINE], app[keys.BLOB_STORE], options
+    ) as services:
+        worker = Worker(services, builtin_handlers())
+        app[keys.WORKER] = worker
+        worker.start()
+        try:
+            yield
+        finally:
+            await worker.stop()
