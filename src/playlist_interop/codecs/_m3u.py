@@ -22,6 +22,7 @@ from playlist_interop.codecs._winamp import (
     LossTally,
     clean_text,
     credit_line,
+    display_parts,
     format_seconds,
     join_display,
     parse_seconds,
@@ -187,7 +188,10 @@ class _Reader:
                     self.warn(f"{reason}; line skipped", number, column + 1)
                     continue
             if line[0] == "#":
-                entry = self._directive(line, number, entry)
+                if line.startswith("#EXTINF:") and entry.extinf_line is None:
+                    self._extinf(line[8:], number, entry)  # the common case, without a regex
+                else:
+                    entry = self._directive(line, number, entry)
                 continue
             yield self._track(entry, line)
             self.count += 1
@@ -426,7 +430,8 @@ class M3UCodec:
             lines.append(f"#PLAYLIST:{clean_text(playlist.name)}")
         group: str | None = None
         for track in tracks:
-            tally.track(track)
+            display = display_parts(track)
+            tally.track(track, display)
             location = next((clean_text(x) for x in track.locations if clean_text(x)), "")
             if not location:
                 tally.note("locations", "no location: an M3U entry is a path or URL; left out")
@@ -444,7 +449,7 @@ class M3UCodec:
             attributes = _format_attributes(extras.get(ATTRIBUTES), tally)
             if track.title or track.artists or track.duration_ms is not None or attributes:
                 duration = format_seconds(track.duration_ms)
-                lines.append(f"#EXTINF:{duration}{attributes},{join_display(track)}")
+                lines.append(f"#EXTINF:{duration}{attributes},{join_display(*display)}")
             album_artist = None
             if track.album is not None:
                 if clean_text(track.album.title):

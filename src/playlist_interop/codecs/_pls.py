@@ -21,6 +21,7 @@ from playlist_interop.codecs._text import find_control, head_text, iter_lines
 from playlist_interop.codecs._winamp import (
     LossTally,
     clean_text,
+    display_parts,
     format_seconds,
     join_display,
     parse_seconds,
@@ -39,6 +40,8 @@ _NAME_KEY = "x-gnome-title"  # the playlist title, as totem-pl-parser writes it
 _NUMBERED = re.compile(r"([A-Za-z][A-Za-z_.-]*?)(\d{1,9})")
 _INTEGER = re.compile(r"[+-]?\d{1,12}")
 _SECTION = re.compile(r"\[([^\]]*)\]")
+_DIGITS = "0123456789"
+_FIELDS = frozenset({"file", "title", "length"})
 _KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9 _.-]*")
 _WINDOW = 4096
 _FLUSH_LINES = 2048
@@ -75,7 +78,8 @@ class _Reader:
         self.count = 0
         self._pending: dict[int, _Entry] = {}
         self._emitted_max = 0
-        self._indices: list[int] = []
+        self._last_index = 0
+        self._gaps = False
         self._seen_single: set[str] = set()
 
     def problem(self, reason: str, line: int | None = None, column: int | None = None) -> None:
@@ -105,7 +109,7 @@ class _Reader:
                         column + 1,
                     )
                     continue
-            section = _SECTION.fullmatch(line)
+            section = _SECTION.fullmatch(line) if line[0] == "[" else None
             if section is not None:
                 name = section.group(1).strip().lower()
                 if name == "playlist":
@@ -119,8 +123,11 @@ class _Reader:
                     in_playlist = False
                 continue
             key, equals, value = line.partition("=")
-            key = key.strip()
-            if not equals or not _KEY.fullmatch(key):
+            key = key.rstrip()
+            lower = key.lower()
+            stem = lower.rstrip(_DIGITS)
+            known = equals and stem in _FIELDS and 0 < len(lower) - len(stem) <= 9
+            if not known and (not equals or not _KEY.fullmatch(key)):
                 if not header_seen and not any_key:
                     raise PlaylistFormatError(
                         "not a PLS playlist: expected [playlist] or a key=value line",
@@ -137,79 +144,81 @@ class _Reader:
             if not in_playlist:
                 continue
             any_key = True
-            yield from self._key(key, value.strip(), number)
+            value = value.strip()
+            if known:
+                self._numbered(key, stem, int(lower[len(stem) :]), value, number)
+            else:
+                numbered = _NUMBERED.fullmatch(key)
+                if numbered is None or lower in {"numberofentries", "version"}:
+                    self._single(key, lower, value, number)
+                else:
+                    name, index = numbered.group(1), int(numbered.group(2))
+                    self._numbered(key, name, index, value, number)
+            if len(self._pending) > _WINDOW:
+                yield from self._flush(_WINDOW // 2)
         if not header_seen and not any_key:
             raise PlaylistFormatError("not a PLS playlist: no [playlist] section", codec=_NAME)
         yield from self._flush(len(self._pending))
         self._check_counts()
 
-    def _key(self, key: str, value: str, number: int) -> Iterator[Track]:
-        lower = key.lower()
-        numbered = _NUMBERED.fullmatch(key)
-        if numbered is None or lower in {"numberofentries", "version"}:
-            if lower in self._seen_single:
-                self.problem(f"duplicate key {key[:40]}; the first value is kept", number)
-                return
-            self._seen_single.add(lower)
-            if lower == "numberofentries":
-                if _INTEGER.fullmatch(value) and int(value) >= 0:
-                    self.declared_count = int(value)
-                else:
-                    self.problem(f"NumberOfEntries {value[:40]!r} is not a number", number)
-            elif lower == "version":
-                self.version = value
-                if value != "2":
-                    self.problem(f"Version {value[:40]!r}; only 2 exists", number)
-            elif lower == _NAME_KEY:
-                self.name = value or None
-            else:
-                self.keys[key] = value
+    def _single(self, key: str, lower: str, value: str, number: int) -> None:
+        """A key without an entry number."""
+        if lower in self._seen_single:
+            self.problem(f"duplicate key {key[:40]}; the first value is kept", number)
             return
-        field = numbered.group(1).lower()
-        index = int(numbered.group(2))
+        self._seen_single.add(lower)
+        if lower == "numberofentries":
+            if _INTEGER.fullmatch(value) and int(value) >= 0:
+                self.declared_count = int(value)
+            else:
+                self.problem(f"NumberOfEntries {value[:40]!r} is not a number", number)
+        elif lower == "version":
+            self.version = value
+            if value != "2":
+                self.problem(f"Version {value[:40]!r}; only 2 exists", number)
+        elif lower == _NAME_KEY:
+            self.name = value or None
+        else:
+            self.keys[key] = value
+
+    def _numbered(self, key: str, name: str, index: int, value: str, number: int) -> None:
+        """``<name><index>=<value>``; ``name`` is lower case for the known fields."""
         if index == 0:
             self.problem(f"{key}: entries are numbered from 1", number)
-        if index <= self._emitted_max and index not in self._pending:
-            self.problem(f"{key} comes after entry {index} was read; ignored", number)
-            return
         entry = self._pending.get(index)
         if entry is None:
+            if index <= self._emitted_max:
+                self.problem(f"{key} comes after entry {index} was read; ignored", number)
+                return
             entry = self._pending[index] = _Entry(number)
-        if field == "file":
+        if name == "file":
             if entry.file is not None:
                 self.problem(f"duplicate key {key}; the first value is kept", number)
             elif not value:
                 self.problem(f"{key} is empty", number)
             else:
                 entry.file = value
-        elif field == "title":
+        elif name == "title":
             if entry.title is not None:
                 self.problem(f"duplicate key {key}; the first value is kept", number)
             else:
                 entry.title = value
-        elif field == "length":
+        elif name == "length":
             if entry.has_length:
                 self.problem(f"duplicate key {key}; the first value is kept", number)
                 return
             entry.has_length = True
-            if not _INTEGER.fullmatch(value):
-                try:
-                    entry.length = parse_seconds(value)
-                except ValueError:
-                    self.problem(f"{key} {value[:40]!r} is not a number of seconds", number)
-                    return
-                if self.strict:
-                    self.problem(f"{key} {value!r} is not a whole number of seconds", number)
+            try:
+                entry.length = parse_seconds(value)
+            except ValueError:
+                self.problem(f"{key} {value[:40]!r} is not a number of seconds", number)
                 return
-            entry.length = parse_seconds(value)
+            if self.strict and not _INTEGER.fullmatch(value):
+                self.problem(f"{key} {value!r} is not a whole number of seconds", number)
+        elif name in entry.extra:
+            self.problem(f"duplicate key {key[:40]}; the first value is kept", number)
         else:
-            name = numbered.group(1)
-            if name in entry.extra:
-                self.problem(f"duplicate key {key[:40]}; the first value is kept", number)
-            else:
-                entry.extra[name] = value
-        if len(self._pending) > _WINDOW:
-            yield from self._flush(_WINDOW // 2)
+            entry.extra[name] = value
 
     def _flush(self, how_many: int) -> Iterator[Track]:
         for index in sorted(self._pending)[:how_many]:
@@ -218,7 +227,9 @@ class _Reader:
             if entry.file is None:
                 self.problem(f"entry {index} has no File{index}; skipped", entry.first_line)
                 continue
-            self._indices.append(index)
+            if index != self._last_index + 1:
+                self._gaps = True
+            self._last_index = index
             self.count += 1
             yield self._track(entry)
 
@@ -240,8 +251,7 @@ class _Reader:
             self.problem(f"NumberOfEntries says {self.declared_count}, the file has {self.count}")
         if self.version is None and self.strict:
             self.problem("Version is missing")
-        indices = self._indices
-        if indices and indices != list(range(1, len(indices) + 1)):
+        if self._gaps:
             self.problem("entries are not numbered 1, 2, 3... without gaps; read in index order")
 
 
@@ -315,14 +325,15 @@ class PLSCodec:
         lines += _extra_keys(playlist.extras.get(KEYS), None, tally, f"playlist.extras.{KEYS}")
         count = 0
         for track in tracks:
-            tally.track(track)
+            parts = display_parts(track)
+            tally.track(track, parts)
             location = next((clean_text(x) for x in track.locations if clean_text(x)), "")
             if not location:
                 tally.note("locations", "no location: a PLS entry is a path or URL; left out")
                 continue
             count += 1
             lines.append(f"File{count}={location}")
-            display = join_display(track)
+            display = join_display(*parts)
             if display:
                 lines.append(f"Title{count}={display}")
             lines.append(f"Length{count}={format_seconds(track.duration_ms, whole=True)}")

@@ -21,6 +21,7 @@ __all__ = [
     "clean_text",
     "credit_line",
     "display_is_ambiguous",
+    "display_parts",
     "format_seconds",
     "join_display",
     "needs_cleaning",
@@ -41,14 +42,19 @@ def split_display(display: str) -> tuple[str | None, str]:
     counts as the separator. A separator inside brackets does not split
     (``"(#1 - 553/1000) 1.FM"`` is all title).
     """
-    artist, separator, title = (display + " ").partition(_SEPARATOR)
-    if not separator or not artist.strip() or not _balanced(artist):
+    if " -" not in display:
         return None, display.strip()
-    return artist.strip(), title.strip()
+    artist, separator, title = (display + " ").partition(_SEPARATOR)
+    artist = artist.strip()
+    if not separator or not artist or not _balanced(artist):
+        return None, display.strip()
+    return artist, title.strip()
 
 
 def _balanced(text: str) -> bool:
     """False when brackets open in ``text`` close later: ``"(#1 - 2) Radio"`` is one name."""
+    if "(" not in text and ")" not in text and "[" not in text and "]" not in text:
+        return True
     return text.count("(") == text.count(")") and text.count("[") == text.count("]")
 
 
@@ -63,17 +69,21 @@ def credit_line(credits: Iterable[ArtistCredit]) -> str:
     return "".join(parts)
 
 
-def join_display(track: Track) -> str:
-    """The display title of ``track``: ``"Artist - Title"``, or the title alone."""
-    artist = clean_text(track.artist_line)
-    title = clean_text(track.title)
+def display_parts(track: Track) -> tuple[str, str]:
+    """``(artist line, title)`` of ``track``, each cleaned to one line."""
+    artists = track.artists
+    artist = artists[0].name if len(artists) == 1 else credit_line(artists)
+    return clean_text(artist), clean_text(track.title)
+
+
+def join_display(artist: str, title: str) -> str:
+    """The display title ``"Artist - Title"``, or the title alone when there is no artist."""
     return f"{artist}{_SEPARATOR}{title}" if artist else title
 
 
-def display_is_ambiguous(track: Track) -> bool:
+def display_is_ambiguous(artist: str, title: str) -> bool:
     """True when the display title would not split back into the same artist and title."""
-    expected = (clean_text(track.artist_line) or None, clean_text(track.title))
-    return split_display(join_display(track).strip()) != expected
+    return split_display(join_display(artist, title)) != (artist or None, title)
 
 
 def parse_seconds(text: str) -> DurationMs | None:
@@ -83,6 +93,8 @@ def parse_seconds(text: str) -> DurationMs | None:
         ValueError: ``text`` is not a number of seconds.
     """
     value = text.strip()
+    if value.isascii() and value.isdigit() and len(value) <= 12:
+        return DurationMs(int(value) * 1000)
     if not _NUMBER.fullmatch(value):
         raise ValueError(f"not a number of seconds: {value!r}")
     if value.startswith("-"):
@@ -151,9 +163,13 @@ class LossTally:
         self._counts[field] += count
         self._reasons.setdefault(field, reason)
 
-    def track(self, track: Track) -> None:
-        """Tally what ``track`` loses; call once per written track."""
+    def track(self, track: Track, display: tuple[str, str] | None = None) -> None:
+        """Tally what ``track`` loses; call once per written track.
+
+        ``display`` is :func:`display_parts` of the track, when the caller has it already.
+        """
         note = self.note
+        artist, title = display if display is not None else display_parts(track)
         if track.isrc:
             note("isrc", "no ISRC field")
         if track.track_number is not None:
@@ -175,9 +191,11 @@ class LossTally:
             note("artists", "several credits are written as one display name")
         for credit in track.artists:
             self._credit(credit, "artists")
-        if self._split_title and display_is_ambiguous(track):
+        if self._split_title and display_is_ambiguous(artist, title):
             note("title", "' - ' in the title or artist reads back as 'artist - title'")
-        if needs_cleaning(track.title) or needs_cleaning(track.artist_line):
+        if needs_cleaning(track.title) or any(
+            needs_cleaning(c.name) or needs_cleaning(c.join_phrase or "") for c in track.artists
+        ):
             note("title", "line breaks and control characters replaced by spaces")
         if track.duration_ms is not None and self._whole_seconds and track.duration_ms % 1000:
             note("duration_ms", "rounded to whole seconds")
