@@ -353,20 +353,22 @@ class SpotifyProvider:
         """
         wanted = list(dict.fromkeys(t for t in track_ids if _ID.match(t)))
         found: dict[str, Track] = {}
-        if self._batch_lookup:
+        if self._batch_lookup and len(wanted) > 1:
             try:
                 for batch in chunked(wanted, self.lookup_batch):
                     params = {"ids": ",".join(batch), "market": self.market}
                     body = w.structure(
                         await self._get("tracks", params), w.SeveralTracks, what="tracks"
                     )
-                    for wire in body.tracks:
-                        if wire is not None and wire.id:
-                            found[
-                                wire.linked_from.id
-                                if wire.linked_from and wire.linked_from.id
-                                else wire.id
-                            ] = _map.track_from_wire(wire)
+                    if len(body.tracks) != len(batch):
+                        raise ProviderError(
+                            f"GET /tracks answered {len(body.tracks)} entries for {len(batch)} ids",
+                            provider=self.name,
+                        )
+                    # Entries come in the order of the ids asked for (relinked ones too).
+                    for requested, wire in zip(batch, body.tracks, strict=True):
+                        if wire is not None:
+                            found[requested] = _map.track_from_wire(wire)
             except AuthError as exc:
                 if exc.status != 403:
                     raise
@@ -374,7 +376,7 @@ class SpotifyProvider:
                     "GET /tracks is not available to this app; looking tracks up one by one"
                 )
                 self._batch_lookup = False
-        if not self._batch_lookup:
+        if not self._batch_lookup or len(wanted) == 1:
             for tid in wanted:
                 if tid in found:
                     continue
