@@ -65,6 +65,7 @@ _SCAN_TRACKS = 1000
 _PROFILE_KEY = "csv:profile"
 
 _TRIGGERS = frozenset("=+-@\t\r")
+_RISKY = _TRIGGERS | {"'"}
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?\Z")
@@ -310,8 +311,14 @@ def _compile_header(cells: list[str], line: int) -> _Header:
     )
 
 
+_ALBUM_FIELDS = frozenset(
+    {"album", "album_artists", "release_date", "album_image", "upc", "album_uri"}
+)
+_DURATIONS = (("duration_ms", "ms"), ("duration", "?"), ("duration_s", "s"))
+
+
 class _RowReader:
-    """Turns rows into tracks for one file."""
+    """Turns rows into tracks for one file; the per-row work is planned once per header."""
 
     def __init__(self, header: _Header, strict: bool, on_warning: WarningHandler | None) -> None:
         self.header = header
@@ -319,6 +326,22 @@ class _RowReader:
         self.on_warning = on_warning
         self.playlist_name: str | None = None
         self._first = True
+        self._width = len(header.headers)
+        self._mapped = [(f, i) for i, f in enumerate(header.fields) if f is not None]
+        self._extra = [(i, header.keys[i]) for i, f in enumerate(header.fields) if f is None]
+        present = set(header.column_of)
+        self._album = bool(present & _ALBUM_FIELDS)
+        self._durations = [(f, unit) for f, unit in _DURATIONS if f in present]
+        self._providers = [
+            (f, ProviderName(f.partition(":")[2])) for f in present if f.startswith("provider_id:")
+        ]
+        self._rare = bool(
+            present
+            & {"artist_uris", "track_number", "disc_number", "explicit", "isrc", "spotify_uri"}
+            | present & {"location", "playlist_name", "genres", "image", "musicbrainz_recording_id"}
+        )
+        self._artist_separator = header.profile.artist_separator
+        self._genre_separator = header.profile.genre_separator
 
     def _bad(self, reason: str, line: int, field: str) -> None:
         column = self.header.column_of.get(field)
@@ -328,39 +351,31 @@ class _RowReader:
         emit_warning(FormatWarning(reason, codec=_NAME, line=line, column=col), self.on_warning)
 
     def track(self, row: list[str], line: int) -> Track:
-        header = self.header
-        width = len(header.headers)
+        width = self._width
+        extras: dict[str, Any]
         if len(row) != width:
             self._bad(f"row has {len(row)} cells, the header {width}", line, "")
-        values: dict[str, str] = {}
-        extras: dict[str, Any] = {}
-        fields = header.fields
-        keys = header.keys
-        for index, raw in enumerate(row):
-            if not raw:
-                continue
-            cell = restore(raw) if raw[0] == "'" else raw
-            if index >= width:
-                extras[f"{EXTRA_PREFIX}column {index + 1}"] = cell
-                continue
-            field = fields[index]
-            if field is None:
-                extras[keys[index]] = cell
-            else:
-                values[field] = cell
+            extras = {
+                f"{EXTRA_PREFIX}column {i + 1}": restore(cell)
+                for i, cell in enumerate(row[width:], start=width)
+                if cell
+            }
+            row = row[:width] + [""] * (width - len(row))
+        else:
+            extras = {}
+        values = {f: c if c[0] != "'" else restore(c) for f, i in self._mapped if (c := row[i])}
+        if self._extra:
+            for i, key in self._extra:
+                cell = row[i]
+                if cell:
+                    extras[key] = cell if cell[0] != "'" else restore(cell)
         return self._build(values, extras, line)
 
     def _keep_raw(self, field: str, cell: str, extras: dict[str, Any]) -> None:
         extras[self.header.keys[self.header.column_of[field]]] = cell
 
-    def _int(
-        self, field: str, values: dict[str, str], extras: dict[str, Any], line: int
-    ) -> int | None:
-        cell = values.get(field)
-        if cell is None:
-            return None
-        text = cell.strip()
-        head = text.split("/", 1)[0].strip()  # "3/12" track numbers
+    def _int(self, field: str, cell: str, extras: dict[str, Any], line: int) -> int | None:
+        head = cell.strip().split("/", 1)[0].strip()  # "3/12" track numbers
         if head.isdigit():
             return int(head)
         self._bad(f"{field.replace('_', ' ')} {cell!r} is not a number", line, field)
@@ -368,140 +383,150 @@ class _RowReader:
         return None
 
     def _build(self, values: dict[str, str], extras: dict[str, Any], line: int) -> Track:
-        separator = self.header.profile.artist_separator
-        genre_separator = self.header.profile.genre_separator
-        provider_ids: dict[ProviderName, ProviderTrackId] = {}
-        locations: list[str] = []
-
+        get = values.get
         artists: tuple[ArtistCredit, ...] = ()
-        cell = values.get("artists")
+        cell = get("artists")
         if cell:
-            names = split_list(cell, separator)
-            uris = values.get("artist_uris")
-            ids = _uri_ids(uris, _SPOTIFY_ARTIST) if uris else None
-            if ids is not None and len(ids) != len(names):
-                self._bad("artist URIs do not match the artist names", line, "artist_uris")
-                self._keep_raw("artist_uris", uris or "", extras)
-                ids = None
-            elif uris and ids is None:
-                self._keep_raw("artist_uris", uris, extras)
-            if ids is None:
-                artists = tuple(ArtistCredit(name) for name in names)
+            names = split_list(cell, self._artist_separator)
+            uris = get("artist_uris")
+            if uris:
+                artists = self._credits(names, uris, "artist_uris", extras, line)
             else:
-                artists = tuple(
-                    ArtistCredit(name, provider_ids={_SPOTIFY: i} if i else {})
-                    for name, i in zip(names, ids, strict=True)
-                )
+                artists = tuple([ArtistCredit(name) for name in names])
         elif "artist_uris" in values:
             self._keep_raw("artist_uris", values["artist_uris"], extras)
 
-        album = self._album(values, extras, line, separator)
-
         duration: int | None = None
-        for field, unit in (("duration_ms", "ms"), ("duration", "?"), ("duration_s", "s")):
-            cell = values.get(field)
-            if cell is None or duration is not None:
+        for field, unit in self._durations:
+            cell = get(field)
+            if cell is None:
                 continue
-            try:
-                duration = parse_duration(cell, unit)
-            except ValueError:
-                self._bad(f"duration {cell!r} is not in ms or m:ss", line, field)
+            if duration is None:
+                try:
+                    duration = parse_duration(cell, unit)
+                    continue
+                except ValueError:
+                    self._bad(f"duration {cell!r} is not in ms or m:ss", line, field)
+            self._keep_raw(field, cell, extras)
+
+        provider_ids: dict[ProviderName, ProviderTrackId] = {}
+        locations: list[str] = []
+        isrc = explicit = track_number = disc_number = image = mbid = None
+        genres: tuple[str, ...] = ()
+        if self._rare:
+            isrc = self._isrc(get("isrc"), extras, line)
+            explicit = self._explicit(get("explicit"), extras, line)
+            cell = get("track_number")
+            track_number = None if cell is None else self._int("track_number", cell, extras, line)
+            cell = get("disc_number")
+            disc_number = None if cell is None else self._int("disc_number", cell, extras, line)
+            uri = get("spotify_uri")
+            if uri is not None:
+                match = _SPOTIFY_TRACK.fullmatch(uri.strip())
+                if match:
+                    provider_ids[_SPOTIFY] = ProviderTrackId(match[1])
+                else:
+                    locations.append(uri)
+            cell = get("location")
+            if cell:
+                locations.extend(part for part in cell.split("\n") if part)
+            name = get("playlist_name")
+            if self._first:
+                self._first = False
+                self.playlist_name = name
+            elif name is not None and name != self.playlist_name:
+                self._keep_raw("playlist_name", name, extras)
+            cell = get("genres")
+            if cell:
+                genres = tuple(split_list(cell, self._genre_separator))
+            cell = get("image")
+            image = Image(cell) if cell else None
+            cell = get("musicbrainz_recording_id")
+            mbid = MusicBrainzId(cell.strip().lower()) if cell else None
+        for field, provider in self._providers:
+            cell = get(field)
+            if cell is None:
+                continue
+            if provider not in provider_ids:
+                provider_ids[provider] = ProviderTrackId(cell.strip())
+            else:
                 self._keep_raw(field, cell, extras)
 
-        isrc = values.get("isrc")
-        if isrc is not None:
-            cleaned = isrc.replace("-", "").replace(" ", "").strip().upper()
-            if not _ISRC.match(cleaned):
-                self._bad(f"ISRC {isrc!r} is not 12 characters CCXXXYYNNNNN", line, "isrc")
-                self._keep_raw("isrc", isrc, extras)
-                isrc = None
-
-        explicit: bool | None = None
-        cell = values.get("explicit")
-        if cell is not None:
-            lowered = cell.strip().lower()
-            if lowered in _TRUE:
-                explicit = True
-            elif lowered in _FALSE:
-                explicit = False
-            else:
-                self._bad(f"explicit flag {cell!r} is not true/false", line, "explicit")
-                self._keep_raw("explicit", cell, extras)
-
-        uri = values.get("spotify_uri")
-        if uri is not None:
-            match = _SPOTIFY_TRACK.fullmatch(uri.strip())
-            if match:
-                provider_ids[_SPOTIFY] = ProviderTrackId(match[1])
-            else:
-                locations.append(uri)
-        for field, cell in values.items():
-            if field.startswith("provider_id:"):
-                provider = ProviderName(field.partition(":")[2])
-                if provider not in provider_ids:
-                    provider_ids[provider] = ProviderTrackId(cell.strip())
-                else:
-                    self._keep_raw(field, cell, extras)
-
-        cell = values.get("location")
-        if cell:
-            locations.extend(part for part in cell.split("\n") if part)
-
-        name = values.get("playlist_name")
-        if self._first:
-            self._first = False
-            self.playlist_name = name
-        elif name is not None and name != self.playlist_name:
-            self._keep_raw("playlist_name", name, extras)
-
-        genres = values.get("genres")
-        image = values.get("image")
-        mbid = values.get("musicbrainz_recording_id")
         return Track(
-            title=values.get("title", ""),
+            title=get("title", ""),
             artists=artists,
-            album=album,
+            album=self._album_of(values, extras, line) if self._album else None,
             duration_ms=None if duration is None else DurationMs(duration),
             isrc=isrc,
-            track_number=self._int("track_number", values, extras, line),
-            disc_number=self._int("disc_number", values, extras, line),
+            track_number=track_number,
+            disc_number=disc_number,
             explicit=explicit,
             provider_ids=provider_ids,
-            locations=tuple(locations),
-            image=Image(image) if image else None,
-            musicbrainz_recording_id=MusicBrainzId(mbid.strip().lower()) if mbid else None,
-            genres=tuple(split_list(genres, genre_separator)) if genres else (),
+            locations=locations,
+            image=image,
+            musicbrainz_recording_id=mbid,
+            genres=genres,
             extras=extras,
         )
 
-    def _album(
-        self, values: dict[str, str], extras: dict[str, Any], line: int, separator: str
-    ) -> Album | None:
-        title = values.get("album")
-        album_artists = values.get("album_artists")
-        release = values.get("release_date")
-        image = values.get("album_image")
-        upc = values.get("upc")
-        uri = values.get("album_uri")
+    def _isrc(self, cell: str | None, extras: dict[str, Any], line: int) -> str | None:
+        if cell is None:
+            return None
+        cleaned = cell.replace("-", "").replace(" ", "").strip().upper()
+        if _ISRC.match(cleaned):
+            return cleaned
+        self._bad(f"ISRC {cell!r} is not 12 characters CCXXXYYNNNNN", line, "isrc")
+        self._keep_raw("isrc", cell, extras)
+        return None
+
+    def _explicit(self, cell: str | None, extras: dict[str, Any], line: int) -> bool | None:
+        if cell is None:
+            return None
+        lowered = cell.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        self._bad(f"explicit flag {cell!r} is not true/false", line, "explicit")
+        self._keep_raw("explicit", cell, extras)
+        return None
+
+    def _credits(
+        self, names: list[str], uris: str, field: str, extras: dict[str, Any], line: int
+    ) -> tuple[ArtistCredit, ...]:
+        """Credits with Spotify ids from a URI list that should pair with ``names``."""
+        ids = _uri_ids(uris, _SPOTIFY_ARTIST)
+        if ids is None or len(ids) != len(names):
+            self._bad(f"{field.replace('_', ' ')} do not pair with the names", line, field)
+            self._keep_raw(field, uris, extras)
+            return tuple([ArtistCredit(name) for name in names])
+        return tuple(
+            [
+                ArtistCredit(name, provider_ids={_SPOTIFY: i} if i else {})
+                for name, i in zip(names, ids, strict=True)
+            ]
+        )
+
+    def _album_of(self, values: dict[str, str], extras: dict[str, Any], line: int) -> Album | None:
+        get = values.get
+        title = get("album")
+        album_artists = get("album_artists")
+        release = get("release_date")
+        image = get("album_image")
+        upc = get("upc")
+        uri = get("album_uri")
         if not (title or album_artists or release or image or upc or uri):
             return None
         credits: tuple[ArtistCredit, ...] = ()
+        uris = get("album_artist_uris")
         if album_artists:
-            names = split_list(album_artists, separator)
-            uris = values.get("album_artist_uris")
-            ids = _uri_ids(uris, _SPOTIFY_ARTIST) if uris else None
-            if ids is not None and len(ids) == len(names):
-                credits = tuple(
-                    ArtistCredit(n, provider_ids={_SPOTIFY: i} if i else {})
-                    for n, i in zip(names, ids, strict=True)
-                )
+            names = split_list(album_artists, self._artist_separator)
+            if uris:
+                credits = self._credits(names, uris, "album_artist_uris", extras, line)
             else:
-                if uris:
-                    self._bad("album artist URIs do not match the names", line, "album_artist_uris")
-                    self._keep_raw("album_artist_uris", uris, extras)
-                credits = tuple(ArtistCredit(n) for n in names)
-        elif "album_artist_uris" in values:
-            self._keep_raw("album_artist_uris", values["album_artist_uris"], extras)
+                credits = tuple([ArtistCredit(n) for n in names])
+        elif uris:
+            self._keep_raw("album_artist_uris", uris, extras)
         album_ids: dict[ProviderName, str] = {}
         if uri:
             if uri.startswith(_SPOTIFY_ALBUM):
@@ -537,11 +562,11 @@ def _uri_ids(cell: str | None, prefix: str) -> list[str] | None:
 # --------------------------------------------------------------------------- writing
 
 
-_Getter = Callable[[Track, Playlist], str]
+_Getter = Callable[[Track], str]
 
 
 def _artist_names(credits: tuple[ArtistCredit, ...], separator: str) -> str:
-    return join_list((credit.name for credit in credits), separator)
+    return join_list([credit.name for credit in credits], separator)
 
 
 def _artist_uris(credits: tuple[ArtistCredit, ...]) -> str:
@@ -560,53 +585,50 @@ def _spotify_uri(track: Track) -> str:
     return ""
 
 
-def _getter(field: str | None, header: str, profile: CsvProfile) -> _Getter:
-    """How a column's cell is made from a track (extras by header are the fallback)."""
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _getter(field: str | None, header: str, profile: CsvProfile, playlist: Playlist) -> _Getter:
+    """How a column's cell is made from a track ("" when the track has no value)."""
     artist_sep = profile.artist_separator
     genre_sep = profile.genre_separator
-    simple: dict[str, Callable[[Track], object]] = {
+    key = EXTRA_PREFIX + header
+    if field is None:
+        return lambda t: _text(t.extras.get(key))
+    if field == "playlist_name":
+        name = playlist.name or ""
+        return lambda t: _text(t.extras.get(key) or name)
+    if field.startswith("provider_id:"):
+        provider = ProviderName(field.partition(":")[2])
+        return lambda t: t.provider_ids.get(provider) or ""
+    getters: dict[str, _Getter] = {
         "title": lambda t: t.title,
-        "artists": lambda t: _artist_names(t.artists, artist_sep),
+        "artists": lambda t: _artist_names(t.artists, artist_sep) if t.artists else "",
         "artist_uris": lambda t: _artist_uris(t.artists),
-        "album": lambda t: t.album.title if t.album else None,
+        "album": lambda t: t.album.title if t.album else "",
         "album_uri": lambda t: (
             _SPOTIFY_ALBUM + t.album.provider_ids[_SPOTIFY]
             if t.album and t.album.provider_ids.get(_SPOTIFY)
-            else None
+            else ""
         ),
-        "album_artists": lambda t: _artist_names(t.album.artists, artist_sep) if t.album else None,
-        "album_artist_uris": lambda t: _artist_uris(t.album.artists) if t.album else None,
-        "release_date": lambda t: t.album.release_date if t.album else None,
-        "album_image": lambda t: t.album.images[0].url if t.album and t.album.images else None,
-        "upc": lambda t: t.album.upc if t.album else None,
-        "disc_number": lambda t: t.disc_number,
-        "track_number": lambda t: t.track_number,
-        "duration_ms": lambda t: t.duration_ms,
-        "explicit": lambda t: None if t.explicit is None else _format_bool(t.explicit),
-        "isrc": lambda t: t.isrc,
+        "album_artists": lambda t: _artist_names(t.album.artists, artist_sep) if t.album else "",
+        "album_artist_uris": lambda t: _artist_uris(t.album.artists) if t.album else "",
+        "release_date": lambda t: _text(t.album.release_date) if t.album else "",
+        "album_image": lambda t: t.album.images[0].url if t.album and t.album.images else "",
+        "upc": lambda t: _text(t.album.upc) if t.album else "",
+        "disc_number": lambda t: _text(t.disc_number),
+        "track_number": lambda t: _text(t.track_number),
+        "duration_ms": lambda t: _text(t.duration_ms),
+        "explicit": lambda t: "" if t.explicit is None else _format_bool(t.explicit),
+        "isrc": lambda t: t.isrc or "",
         "spotify_uri": _spotify_uri,
         "genres": lambda t: join_list(t.genres, genre_sep),
         "location": lambda t: "\n".join(t.locations),
-        "image": lambda t: t.image.url if t.image else None,
-        "musicbrainz_recording_id": lambda t: t.musicbrainz_recording_id,
+        "image": lambda t: t.image.url if t.image else "",
+        "musicbrainz_recording_id": lambda t: t.musicbrainz_recording_id or "",
     }
-    key = EXTRA_PREFIX + header
-    if field is None:
-        return lambda t, p: str(t.extras.get(key, ""))
-    if field == "playlist_name":
-        return lambda t, p: str(t.extras.get(key) or p.name or "")
-    if field.startswith("provider_id:"):
-        provider = ProviderName(field.partition(":")[2])
-        return lambda t, p: str(t.provider_ids.get(provider) or t.extras.get(key, ""))
-    get = simple[field]
-
-    def cell(track: Track, playlist: Playlist) -> str:
-        value = get(track)
-        if value is None or value == "":
-            return str(track.extras.get(key, ""))
-        return str(value)
-
-    return cell
+    return getters[field]
 
 
 def _used_fields(track: Track) -> set[str]:
@@ -643,9 +665,12 @@ def _plan_columns(profile: CsvProfile, sample: list[Track]) -> list[Column]:
         for track in sample:
             used |= _used_fields(track)
             extras = track.extras
-            used.update(
-                c.field for c in profile.columns if c.field and EXTRA_PREFIX + c.header in extras
-            )
+            if extras:
+                used.update(
+                    c.field
+                    for c in profile.columns
+                    if c.field and EXTRA_PREFIX + c.header in extras
+                )
         columns = [c for c in profile.columns if c.field in used]
         providers = sorted(f for f in used if f.startswith("provider_id:"))
         columns.extend(Column(f"{f.partition(':')[2]}_id", f) for f in providers)
@@ -653,7 +678,7 @@ def _plan_columns(profile: CsvProfile, sample: list[Track]) -> list[Column]:
         columns = list(profile.columns)
     headers = {c.header for c in columns}
     for track in sample:
-        for key in track.extras:
+        for key in track.extras or ():
             if key.startswith(EXTRA_PREFIX) and key != _PROFILE_KEY:
                 header = key[len(EXTRA_PREFIX) :]
                 if header not in headers:
@@ -740,6 +765,20 @@ class _LossCounter:
                 counts[f"extras.{key}"] += 1
 
     def _credits(self, credits: tuple[ArtistCredit, ...], label: str, uris: bool) -> None:
+        for c in credits:
+            name = c.name
+            if (
+                c.role is not None
+                or c.join_phrase is not None
+                or c.musicbrainz_id
+                or c.provider_ids
+                or not name
+                or name[0].isspace()
+                or name[-1].isspace()
+            ):
+                break
+        else:
+            return  # the common case: plain names, nothing to lose
         counts = self.counts
         if any(c.role is not None for c in credits):
             counts[f"{label}.role"] += 1
@@ -930,16 +969,25 @@ class CsvCodec:
     ) -> tuple[Loss, ...]:
         profile = self._profile_for(playlist)
         columns = _plan_columns(profile, sample)
-        getters = [_getter(c.field, c.header, profile) for c in columns]
+        getters = [_getter(c.field, c.header, profile, playlist) for c in columns]
+        # A value kept raw in extras under a column's header fills that column when empty.
+        fallbacks = [EXTRA_PREFIX + c.header for c in columns]
         counter = _LossCounter(columns)
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
         try:
             writer = csv.writer(text, lineterminator="\r\n")
             writer.writerow([neutralise(c.header) for c in columns])
             writerow = writer.writerow
+            risky = _RISKY
             for track in tracks:
                 counter.add(track)
-                cells = [neutralise(get(track, playlist)) for get in getters]
+                cells = [get(track) for get in getters]
+                extras = track.extras
+                if extras:
+                    cells = [
+                        c or _text(extras.get(k)) for c, k in zip(cells, fallbacks, strict=True)
+                    ]
+                cells = [c if not c or c[0] not in risky else neutralise(c) for c in cells]
                 if not any(cells):
                     counter.counts["tracks.empty"] += 1
                 writerow(cells)
