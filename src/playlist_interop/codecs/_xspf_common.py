@@ -75,6 +75,7 @@ XSPF_NS = "http://xspf.org/ns/0/"
 _URI_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%\u00a0-\U0010ffff]*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_PATH_BREAK = re.compile(r"[/?#]")
 
 
 def valid_uri(value: str) -> bool:
@@ -83,10 +84,14 @@ def valid_uri(value: str) -> bool:
     Relative references are allowed, whitespace, control characters, ``<>"{}|\\^``` and
     broken percent escapes are not, and a colon in the first segment must end a valid scheme.
     """
-    if not _URI_CHARS.fullmatch(value) or _BAD_PERCENT.search(value):
+    if not _URI_CHARS.fullmatch(value):
         return False
-    first_segment = re.split(r"[/?#]", value, maxsplit=1)[0]
-    return ":" not in first_segment or _SCHEME.match(first_segment) is not None
+    if "%" in value and _BAD_PERCENT.search(value):
+        return False
+    colon = value.find(":")
+    if colon < 0 or _SCHEME.match(value):
+        return True
+    return _PATH_BREAK.search(value, 0, colon) is not None
 
 
 _INT = re.compile(r"\+?[0-9]+")
@@ -285,6 +290,7 @@ _PLAYLIST_KEYS = {
 }
 XML_EXTENSION_KEY = "xspf.extension"
 JSON_EXTENSION_KEY = "jspf.extension"
+_CARRIED_TRACK_KEYS = frozenset({*_TRACK_KEYS, XML_EXTENSION_KEY, JSON_EXTENSION_KEY})
 LB_TRACK_EXTENSION = "https://musicbrainz.org/doc/jspf#track"
 LB_PLAYLIST_EXTENSION = "https://musicbrainz.org/doc/jspf#playlist"
 
@@ -455,16 +461,12 @@ def track_to_fields(track: Track, losses: LossCounter, *, json: bool) -> XspfTra
             losses.track(field, "not a URI; written percent-encoded")
         return converted
 
-    def uri_pairs(
-        pairs: tuple[tuple[str, str], ...], field: str, content: bool
-    ) -> tuple[tuple[str, str], ...]:
-        return tuple(
-            (uri(rel, field), uri(value, field) if content else value) for rel, value in pairs
-        )
-
-    for name in ("disc_number", "explicit", "genres"):
-        if getattr(track, name) not in (None, ()):
-            losses.track(name)
+    if track.disc_number is not None:
+        losses.track("disc_number")
+    if track.explicit is not None:
+        losses.track("explicit")
+    if track.genres:
+        losses.track("genres")
     if track.image is not None and (track.image.width or track.image.height):
         losses.track("image.size")
 
@@ -485,10 +487,18 @@ def track_to_fields(track: Track, losses: LossCounter, *, json: bool) -> XspfTra
         if raw_json:
             losses.track(f"extras.{JSON_EXTENSION_KEY}", "JSON extensions cannot be written as XML")
     for key in extras:
-        if key not in _TRACK_KEYS and key not in {XML_EXTENSION_KEY, JSON_EXTENSION_KEY}:
+        if key not in _CARRIED_TRACK_KEYS:
             losses.track(f"extras.{key}")
     annotation = extras.get("xspf.annotation")
     info = extras.get("xspf.info")
+    links: tuple[tuple[str, str], ...] = ()
+    metas: tuple[tuple[str, str], ...] = ()
+    if "xspf.link" in extras:
+        field = "extras.xspf.link"
+        links = tuple((uri(r, field), uri(v, field)) for r, v in _pairs(extras["xspf.link"]))
+    if "xspf.meta" in extras:
+        field = "extras.xspf.meta"
+        metas = tuple((uri(r, field), v) for r, v in _pairs(extras["xspf.meta"]))
     return XspfTrack(
         locations=tuple(uri(location, "locations") for location in track.locations),
         identifiers=tuple(uri(i, "extras.xspf.identifiers") for i in identifiers),
@@ -500,8 +510,8 @@ def track_to_fields(track: Track, losses: LossCounter, *, json: bool) -> XspfTra
         album=album,
         track_num=track.track_number,
         duration=int(track.duration_ms) if track.duration_ms is not None else None,
-        links=uri_pairs(_pairs(extras.get("xspf.link", ())), "extras.xspf.link", True),
-        metas=uri_pairs(_pairs(extras.get("xspf.meta", ())), "extras.xspf.meta", False),
+        links=links,
+        metas=metas,
         extensions=xml_extensions,
         json_extension=json_extension or None,
     )
