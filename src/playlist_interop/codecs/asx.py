@@ -374,11 +374,11 @@ def _read_ini(text: str) -> list[Track]:
 
 
 def record_track_losses(
-    track: Track, carried: frozenset[str], extras_prefix: str, losses: LossCounter
+    track: Track, carried: frozenset[str], carried_extras: frozenset[str], losses: LossCounter
 ) -> None:
     """Record every model field of ``track`` with a value that is not in ``carried``.
 
-    Extras whose key starts with ``extras_prefix`` count as carried.
+    Extras count as carried when their key is in ``carried_extras``.
     """
     values = {
         "artists": track.artists,
@@ -408,11 +408,30 @@ def record_track_losses(
     if "locations" in carried and len(track.locations) > 1 and "locations[]" not in carried:
         losses.track("locations", "only the first location is written")
     for key in track.extras:
-        if not key.startswith(extras_prefix):
+        if key not in carried_extras:
             losses.track(f"extras.{key}")
 
 
 _ENTRY_CARRIED = frozenset({"artists", "duration_ms", "locations", "locations[]"})
+_ENTRY_EXTRAS = frozenset(
+    {
+        "asx.abstract",
+        "asx.copyright",
+        "asx.starttime_ms",
+        "asx.param",
+        "asx.moreinfo",
+        "asx.banner",
+        "asx.logurl",
+        "asx.clientskip",
+        "asx.entryref",
+        "asx.skin",  # reported separately
+    }
+    | {f"asx.{name}.more" for name in _TEXT_ELEMENTS}
+)
+_PLAYLIST_EXTRAS = frozenset(
+    {"asx.copyright", "asx.param", "asx.moreinfo", "asx.banner", "asx.logurl", "asx.skin"}
+    | {f"asx.{name}.more" for name in _TEXT_ELEMENTS}
+)
 
 
 class AsxCodec:
@@ -476,7 +495,7 @@ class AsxCodec:
         if playlist.provider_ref is not None:
             losses.playlist("playlist.provider_ref")
         for key in playlist.extras:
-            if not key.startswith("asx.") or key == "asx.starttime_ms":
+            if key not in _PLAYLIST_EXTRAS:
                 losses.playlist(f"playlist.extras.{key}")
         for track in tracks:
             _write_entry(w, track, losses)
@@ -519,10 +538,15 @@ def _write_extras(w: _xml.XmlWriter, indent: str, extras: Any) -> None:
 
 def _write_entry(w: _xml.XmlWriter, track: Track, losses: LossCounter) -> None:
     extras = track.extras
-    if extras.get("asx.entryref") and len(track.locations) == 1:
-        w.write(f'  <ENTRYREF HREF="{w.attr(track.locations[0])}" />\n')
-        return
-    record_track_losses(track, _ENTRY_CARRIED, "asx.", losses)
+    if extras.get("asx.entryref"):
+        plain = Track(title="", locations=track.locations[:1], extras={"asx.entryref": True})
+        if track == plain:
+            w.write(f'  <ENTRYREF HREF="{w.attr(track.locations[0])}" />\n')
+            return
+        losses.track("extras.asx.entryref", "a reference with metadata is written as an ENTRY")
+    record_track_losses(track, _ENTRY_CARRIED, _ENTRY_EXTRAS, losses)
+    if "asx.skin" in extras:
+        losses.track("extras.asx.skin", "SKIN belongs to the whole playlist")
     if extras.get("asx.clientskip") in {"yes", "no"}:
         w.write(f'  <ENTRY CLIENTSKIP="{str(extras["asx.clientskip"]).upper()}">\n')
     else:
@@ -542,8 +566,6 @@ def _write_entry(w: _xml.XmlWriter, track: Track, losses: LossCounter) -> None:
     starttime = extras.get("asx.starttime_ms")
     if isinstance(starttime, int):
         w.write(f'    <STARTTIME VALUE="{format_time(starttime)}" />\n')
-    if "asx.skin" in extras:
-        losses.track("extras.asx.skin", "SKIN belongs to the whole playlist")
     _write_extras(w, "    ", {k: v for k, v in extras.items() if k != "asx.skin"})
     for location in track.locations:
         w.write(f'    <REF HREF="{w.attr(location)}" />\n')

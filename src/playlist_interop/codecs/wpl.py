@@ -301,7 +301,7 @@ def _write_media(w: _xml.XmlWriter, track: Track, losses: LossCounter) -> None:
     if not track.locations:
         losses.track("track without location", "WPL entries need a src; the track is skipped")
         return
-    record_track_losses(track, _CARRIED, "wpl.", losses)
+    record_track_losses(track, _CARRIED, frozenset({"wpl.attributes"}), losses)
     if track.album is not None:
         a = track.album
         if len(a.artists) > 1:
