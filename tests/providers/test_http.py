@@ -364,3 +364,11 @@ def test_base_url_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PLAYLIST_SPOTIFY_API_URL", "http://127.0.0.1:9/v1")
     assert resolve_base_url("spotify", "api", None, "https://d") == "http://127.0.0.1:9/v1"
     assert resolve_base_url("spotify", "api", "http://given", "https://d") == "http://given"
+
+
+async def test_undecodable_body_is_a_provider_error(aiohttp_server: ServerFactory) -> None:
+    script = Script((200, {"Content-Encoding": "gzip"}, b'{"not": "gzip"}'))
+    base = await serve(aiohttp_server, script)
+    async with HttpCore(provider="t", base_url=base) as http:
+        with pytest.raises(ProviderError, match="DecodingError"):
+            await http.get_json("x")

@@ -602,6 +602,12 @@ class HttpCore:
                 f"{method} {shown}: {type(exc).__name__} (not retried: not idempotent)",
                 provider=self.provider,
             ) from None
+        except httpx.RequestError as exc:  # undecodable body, bad URL...: never a crash
+            logger.warning("%s %s: request failed: %s", method, shown, type(exc).__name__)
+            raise ProviderError(
+                f"{method} {shown}: {type(exc).__name__}: {redact(str(exc))}",
+                provider=self.provider,
+            ) from None
         elapsed = (time.perf_counter() - started) * 1000
         lowered = {k.lower(): v for k, v in raw.headers.items()}
         request_id = next((lowered[h] for h in self._request_id_headers if h in lowered), None)
