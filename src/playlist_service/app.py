@@ -18,15 +18,21 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from playlist_service import keys
+from playlist_service.accounts import AccountStore
 from playlist_service.api._spec import load_spec
-from playlist_service.api.handlers import meta
+from playlist_service.api.handlers import artists, auth, me, meta, playlists
 from playlist_service.api.middlewares.request_id import (
     add_request_id_header,
     request_id_middleware,
 )
+from playlist_service.auth import MobileLogin, SessionManager, auth_middleware
+from playlist_service.crypto import KeyRing
 from playlist_service.errors import problem_middleware
-from playlist_service.settings import Settings
+from playlist_service.library import Library
+from playlist_service.providers import ProviderHub
+from playlist_service.settings import ProviderSettings, Settings
 from playlist_service.store import create_engine, upgrade
+from playlist_service.worker import blob_store_ctx, job_queue_ctx, worker_ctx
 
 __all__ = ["create_app"]
 
@@ -48,7 +54,8 @@ def _middlewares(settings: Settings) -> list[Middleware]:
         # 4. Errors: anything raised below leaves as application/problem+json.
         problem_middleware,
         # 5. (slot) rate limits: inside errors; its 429 is a problem document.
-        # 6. (slot) authentication: Bearer session JWT -> keys.PRINCIPAL.
+        # 6. Authentication: Bearer session JWT -> keys.PRINCIPAL (401 when invalid).
+        auth_middleware,
         # 7. (slot) idempotency keys: innermost, so a replay is keyed by the principal.
     ]
 
@@ -83,18 +90,76 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
         await client.aclose()
 
 
+async def _demo_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Demo mode: the library's provider emulators, on loopback ports, for the app's life."""
+    from playlist_service.demo import start_demo
+
+    demo = await start_demo()
+    app[keys.DEMO_PROVIDERS] = demo.providers
+    try:
+        yield
+    finally:
+        await demo.close()
+
+
+async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The domain services over the engine: sessions, accounts, sign-in, library."""
+    settings = app[keys.SETTINGS]
+    engine = app[keys.ENGINE]
+    ring = KeyRing(settings.token_keys)
+    providers = dict(settings.providers)
+    allowed_redirects = list(settings.allowed_redirects)
+    if settings.demo:
+        demo_providers: dict[str, ProviderSettings] = app[keys.DEMO_PROVIDERS]
+        providers.update(demo_providers)
+        allowed_redirects.append(f"{settings.base_url}/demo")
+    hub = ProviderHub.from_settings(providers, base_url=settings.base_url)
+    sessions = SessionManager(
+        engine,
+        jwt_secret=settings.jwt_secret,
+        refresh_hash_key=settings.refresh_hash_key,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        access_ttl=settings.access_token_ttl,
+        refresh_ttl=settings.refresh_token_ttl,
+    )
+    accounts = AccountStore(engine, ring)
+    app[keys.KEY_RING] = ring
+    app[keys.PROVIDER_HUB] = hub
+    app[keys.SESSIONS] = sessions
+    app[keys.ACCOUNTS] = accounts
+    app[keys.LIBRARY] = Library(engine)
+    app[keys.MOBILE_LOGIN] = MobileLogin(
+        engine=engine,
+        ring=ring,
+        state_key=settings.refresh_hash_key,
+        hub=hub,
+        accounts=accounts,
+        sessions=sessions,
+        attempt_ttl=settings.oauth_attempt_ttl,
+        allowed_redirects=allowed_redirects,
+    )
+    yield
+
+
 def _cleanup_contexts(settings: Settings) -> list[CleanupContext]:
     """Resources in set-up order (torn down in reverse)."""
-    del settings
     return [
         _engine_ctx,
         _redis_ctx,
-        # (slot) blob store (issue 7)
-        # (slot) in-process worker (issue 7), last so it stops first
+        *([_demo_ctx] if settings.demo else []),
+        _services_ctx,
+        blob_store_ctx,
+        job_queue_ctx,
+        worker_ctx,  # last, so it stops first: jobs finish before the engine closes
     ]
 
 
 _ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
+    auth.routes,
+    me.routes,
+    playlists.routes,
+    artists.routes,
     meta.routes,
     # jobs routes (issue 7) are added below this line
 )
@@ -113,4 +178,8 @@ def create_app(settings: Settings, **app_kwargs: Any) -> web.Application:
     app.on_response_prepare.append(add_request_id_header)
     for table in _ROUTE_TABLES:
         app.router.add_routes(table)
+    if settings.demo:
+        from playlist_service import demo
+
+        app.router.add_routes(demo.routes)
     return app

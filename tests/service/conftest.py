@@ -13,9 +13,9 @@ import base64
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -24,10 +24,24 @@ from sqlalchemy.engine import make_url
 from playlist_service.settings import Settings
 from tests.service.contract import ContractClient
 
+T = TypeVar("T")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get(
     "PLAYLIST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+def run_in_thread(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion on a fresh loop in another thread.
+
+    Session fixtures may be first requested from inside a running event loop (an async
+    fixture calling ``getfixturevalue``), where ``asyncio.run`` is not allowed.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(factory())).result()
 
 
 def _key() -> str:
@@ -54,7 +68,6 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session (asyncpg URL); dropped afterwards."""
-    import asyncio
 
     import asyncpg
 
@@ -70,7 +83,7 @@ def postgres_database() -> Iterator[str]:
             await conn.close()
 
     try:
-        asyncio.run(run(f'CREATE DATABASE "{name}"'))
+        run_in_thread(lambda: run(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
         if IN_CI:
             pytest.fail(f"PostgreSQL at {base.host}:{base.port} is required in CI: {exc!r}")
@@ -79,12 +92,12 @@ def postgres_database() -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_in_thread(lambda: run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each store test runs on SQLite and on the real PostgreSQL server.
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database (not migrated) on SQLite and on the real PostgreSQL server.
 
     On PostgreSQL every test gets its own schema inside the session's database (dropped
     afterwards), selected through the connection's ``search_path``.
@@ -103,7 +116,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def _pg_exec(url: str, sql: str) -> None:
-    import asyncio
 
     import asyncpg
 
@@ -116,16 +128,80 @@ def _pg_exec(url: str, sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    run_in_thread(run)
 
 
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[sa.ext.asyncio.AsyncEngine]:
-    """A migrated engine on SQLite or PostgreSQL."""
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; tests get copies of it."""
+
     from playlist_service.store import create_engine, upgrade
 
-    eng = create_engine(database_url)
-    await upgrade(eng, time_limit=60)
+    path = tmp_path_factory.mktemp("template") / "service.sqlite3"
+
+    async def build() -> None:
+        eng = create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await upgrade(eng, time_limit=60)
+        finally:
+            await eng.dispose()
+
+    run_in_thread(build)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_postgres_url(postgres_database: str) -> str:
+    """A schema of the session database migrated once; tests empty its tables first."""
+
+    from playlist_service.store import create_engine, upgrade
+
+    _pg_exec(postgres_database, 'CREATE SCHEMA "shared"')
+    url = make_url(postgres_database).update_query_dict({"search_path": "shared"})
+    rendered = url.render_as_string(hide_password=False)
+
+    async def build() -> None:
+        eng = create_engine(rendered)
+        try:
+            await upgrade(eng, time_limit=60)
+        finally:
+            await eng.dispose()
+
+    run_in_thread(build)
+    return rendered
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def engine(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[sa.ext.asyncio.AsyncEngine]:
+    """A migrated, empty database on SQLite and on the real PostgreSQL server."""
+    import shutil
+
+    from playlist_service.store import create_engine
+
+    if request.param == "sqlite":
+        path = tmp_path / "service.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        eng = create_engine(f"sqlite+aiosqlite:///{path}")
+    else:
+        eng = create_engine(request.getfixturevalue("shared_postgres_url"))
+        async with eng.begin() as conn:
+            names = (
+                (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = 'shared'"
+                            " AND tablename <> 'alembic_version'"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if names:
+                tables = ", ".join(f'"shared"."{name}"' for name in names)
+                await conn.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
     try:
         yield eng
     finally:
@@ -144,3 +220,60 @@ async def api(aiohttp_client: Any, settings: Settings) -> ContractClient:
     from playlist_service.app import create_app
 
     return ContractClient(await aiohttp_client(create_app(settings)))
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+APP_REDIRECT = "com.example.playlists:/oauth"
+
+
+@pytest.fixture
+async def spotify_emulator() -> AsyncIterator[Any]:
+    """The library's Spotify emulator with a small catalog and two playlists."""
+    from playlist_interop.testing.emulators.spotify import SpotifyEmulator
+    from playlist_service.demo import demo_catalog
+
+    emulator = SpotifyEmulator(display_name="Emu Listener", client_ids=["test-client"])
+    ids = [emulator.add_track(track) for track in demo_catalog()]
+    emulator.add_playlist("Evening", ids[:4])
+    emulator.add_playlist("Morning", ids[4:9], public=True)
+    async with emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def service(aiohttp_client: Any, tmp_path: Path, spotify_emulator: Any) -> ContractClient:
+    """The whole service on a real loopback port, signing in with the Spotify emulator."""
+    from aiohttp.test_utils import TestServer
+
+    from playlist_service.app import create_app
+    from playlist_service.logging import AccessLogger
+    from playlist_service.settings import ProviderSettings
+
+    port = free_port()
+    settings = make_settings(
+        tmp_path,
+        port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        allowed_redirects=(APP_REDIRECT,),
+        providers={
+            "spotify": ProviderSettings(
+                client_id="test-client",
+                base_urls={"auth": spotify_emulator.auth_url, "api": spotify_emulator.api_url},
+            )
+        },
+    )
+    # The access logger the service runs with (it never prints query strings: OAuth codes).
+    server = TestServer(create_app(settings), host="127.0.0.1", port=port)
+    await server.start_server(access_log_class=AccessLogger)
+    client = ContractClient(await aiohttp_client(server))
+    client.emulator = spotify_emulator
+    client.settings = settings
+    return client

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import attrs
 from aiohttp.test_utils import TestClient
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 from playlist_service.api import load_spec
@@ -25,7 +25,9 @@ _OPENAPI: OpenAPI | None = None
 def contract() -> OpenAPI:
     global _OPENAPI  # noqa: PLW0603 - parsed once per test session
     if _OPENAPI is None:
-        _OPENAPI = OpenAPI.from_dict(load_spec())
+        # openapi-core only knows application/json; problem documents are JSON too.
+        config = Config(extra_media_type_deserializers={"application/problem+json": jsonlib.loads})
+        _OPENAPI = OpenAPI.from_dict(load_spec(), config=config)
     return _OPENAPI
 
 
@@ -45,6 +47,12 @@ class ContractClient:
 
     def __init__(self, client: TestClient[Any, Any]) -> None:
         self.client = client
+        self.emulator: Any = None
+        self.settings: Any = None
+
+    @property
+    def app(self) -> Any:
+        return self.client.app
 
     async def request(
         self,

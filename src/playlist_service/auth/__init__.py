@@ -1,5 +1,28 @@
-"""User sessions: short-lived JWTs, rotating refresh tokens, devices, mobile OAuth."""
+"""User sessions: short-lived JWTs, rotating refresh tokens, devices, mobile OAuth sign-in."""
 
+from playlist_service.auth._middleware import auth_middleware, require_principal, unauthorized
+from playlist_service.auth._mobile import AttemptStatus, LoginError, MobileLogin, StartedAttempt
 from playlist_service.auth._principal import Principal
+from playlist_service.auth._sessions import (
+    ACCESS_TOKEN_TYPE,
+    DeviceSession,
+    IssuedTokens,
+    SessionError,
+    SessionManager,
+)
 
-__all__ = ["Principal"]
+__all__ = [
+    "ACCESS_TOKEN_TYPE",
+    "AttemptStatus",
+    "DeviceSession",
+    "IssuedTokens",
+    "LoginError",
+    "MobileLogin",
+    "Principal",
+    "SessionError",
+    "SessionManager",
+    "StartedAttempt",
+    "auth_middleware",
+    "require_principal",
+    "unauthorized",
+]

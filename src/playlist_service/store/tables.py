@@ -176,7 +176,9 @@ oauth_attempts: Final = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
     sa.Column("completed_at", UtcDateTime()),
     sa.Column("redeemed_at", UtcDateTime()),
-    sa.CheckConstraint("status IN ('pending', 'complete', 'failed', 'redeemed')", name="status"),
+    sa.CheckConstraint(
+        "status IN ('pending', 'exchanging', 'complete', 'failed', 'redeemed')", name="status"
+    ),
 )
 """Mobile login attempts: our PKCE verifier (encrypted), the state (hashed), the app's challenge."""
 

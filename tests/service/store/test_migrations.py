@@ -38,13 +38,31 @@ def _diff(connection: sa.Connection) -> list[str]:
     return [_describe(change) for change in compare_metadata(context, metadata)]
 
 
-async def test_migrated_schema_matches_the_tables(engine: AsyncEngine) -> None:
+async def test_migrated_schema_matches_the_tables(fresh_database_url: str) -> None:
+    engine = create_engine(fresh_database_url)
+    await upgrade(engine)
+    try:
+        await _check_matches(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _check_matches(engine: AsyncEngine) -> None:
     assert await current_revision(engine) == head_revision()
     async with engine.connect() as connection:
         assert await connection.run_sync(_diff) == []
 
 
-async def test_down_to_base_and_up_again(engine: AsyncEngine) -> None:
+async def test_down_to_base_and_up_again(fresh_database_url: str) -> None:
+    engine = create_engine(fresh_database_url)
+    try:
+        await upgrade(engine)
+        await _down_and_up(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _down_and_up(engine: AsyncEngine) -> None:
     await downgrade(engine, "base")
     assert await current_revision(engine) is None
     async with engine.connect() as connection:
@@ -54,9 +72,9 @@ async def test_down_to_base_and_up_again(engine: AsyncEngine) -> None:
     assert await current_revision(engine) == head_revision()
 
 
-async def test_upgrade_is_idempotent(database_url: str) -> None:
-    first = create_engine(database_url)
-    second = create_engine(database_url)
+async def test_upgrade_is_idempotent(fresh_database_url: str) -> None:
+    first = create_engine(fresh_database_url)
+    second = create_engine(fresh_database_url)
     try:
         await upgrade(first)
         await upgrade(second)  # a second process starting: nothing to do, no error

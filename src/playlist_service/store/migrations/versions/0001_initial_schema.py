@@ -111,7 +111,7 @@ def upgrade() -> None:
         sa.Column("completed_at", _TS, nullable=True),
         sa.Column("redeemed_at", _TS, nullable=True),
         sa.CheckConstraint(
-            "status IN ('pending', 'complete', 'failed', 'redeemed')",
+            "status IN ('pending', 'exchanging', 'complete', 'failed', 'redeemed')",
             name=op.f("ck_oauth_attempts_status"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oauth_attempts")),
