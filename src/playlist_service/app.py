@@ -20,7 +20,7 @@ from aiohttp.typedefs import Middleware
 from playlist_service import keys
 from playlist_service.accounts import AccountStore
 from playlist_service.api._spec import load_spec
-from playlist_service.api.handlers import artists, auth, me, meta, playlists
+from playlist_service.api.handlers import artists, auth, jobs, me, meta, playlists
 from playlist_service.api.middlewares.request_id import (
     add_request_id_header,
     request_id_middleware,
@@ -162,6 +162,7 @@ _ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
     artists.routes,
     meta.routes,
     # jobs routes (issue 7) are added below this line
+    jobs.routes,
 )
 
 
