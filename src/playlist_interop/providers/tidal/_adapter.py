@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -21,7 +22,7 @@ from playlist_interop.providers._http import (
     resolve_base_url,
 )
 from playlist_interop.providers._jsondoc import JsonObject
-from playlist_interop.providers._oauth import BearerToken
+from playlist_interop.providers._oauth import BearerToken, OAuthConfig
 from playlist_interop.providers._protocol import (
     Capability,
     PlaylistSummary,
@@ -31,10 +32,12 @@ from playlist_interop.providers._protocol import (
 from playlist_interop.providers.tidal._map import map_playlist, map_summary, map_track, map_user
 from playlist_interop.providers.tidal._wire import (
     API_URL,
+    DEFAULT_SCOPES,
     JSON_API,
     PROVIDER,
     Document,
     error_mapper,
+    oauth_config,
     resource_query,
 )
 from playlist_interop.types import Isrc, ProviderName, ProviderPlaylistId, ProviderTrackId
@@ -75,6 +78,28 @@ class TidalProvider:
     capabilities = frozenset(Capability)
     max_add_batch = 20
     max_lookup_batch = 20
+    default_scopes = DEFAULT_SCOPES
+    authorize_params: Mapping[str, str] = MappingProxyType({})
+    """Extra authorization-request parameters the sign-in needs (none for TIDAL)."""
+
+    @classmethod
+    def oauth_config(
+        cls,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        client_secret: str | None = None,
+        auth_url: str | None = None,
+        scopes: Sequence[str] | None = None,
+    ) -> OAuthConfig:
+        """OAuth 2.1 endpoints (PKCE; refresh tokens rotate: save them with a TokenSaver)."""
+        return oauth_config(
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            client_secret=client_secret,
+            auth_url=auth_url,
+            scopes=tuple(scopes) if scopes is not None else DEFAULT_SCOPES,
+        )
 
     def __init__(
         self,

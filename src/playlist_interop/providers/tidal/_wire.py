@@ -43,6 +43,7 @@ AUTHORIZE_URL = "https://login.tidal.com/authorize"
 DEFAULT_SCOPES = ("user.read", "playlists.read", "playlists.write", "search.read")
 JSON_API = "application/vnd.api+json"
 
+
 def parse_duration(value: str | None) -> int | None:
     """An ISO 8601 duration (``PT4M12S``) in milliseconds; ``None`` when absent or unreadable."""
     return iso_duration_ms(value)

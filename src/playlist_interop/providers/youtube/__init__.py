@@ -14,12 +14,12 @@ from playlist_interop.providers.youtube._quota import (
 )
 from playlist_interop.providers.youtube._wire import DEFAULT_SCOPES, OFFLINE_PARAMS, oauth_config
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted() order, which tests/test_public_api.py checks
     "DEFAULT_DAILY_UNITS",
     "DEFAULT_SCOPES",
     "OFFLINE_PARAMS",
-    "UNIT_COSTS",
     "QuotaReport",
+    "UNIT_COSTS",
     "YouTubeProvider",
     "YouTubeQuota",
     "oauth_config",

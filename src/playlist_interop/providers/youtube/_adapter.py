@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from playlist_interop.errors import CapabilityError, NotFound, ProviderError
@@ -19,7 +20,7 @@ from playlist_interop.providers._http import (
     resolve_base_url,
 )
 from playlist_interop.providers._jsondoc import JsonObject
-from playlist_interop.providers._oauth import BearerToken
+from playlist_interop.providers._oauth import BearerToken, OAuthConfig
 from playlist_interop.providers._protocol import (
     Capability,
     PlaylistSummary,
@@ -36,7 +37,15 @@ from playlist_interop.providers.youtube._map import (
     with_video,
 )
 from playlist_interop.providers.youtube._quota import YouTubeQuota
-from playlist_interop.providers.youtube._wire import API_URL, PROVIDER, ListPage, error_mapper
+from playlist_interop.providers.youtube._wire import (
+    API_URL,
+    DEFAULT_SCOPES,
+    OFFLINE_PARAMS,
+    PROVIDER,
+    ListPage,
+    error_mapper,
+    oauth_config,
+)
 from playlist_interop.types import Isrc, ProviderName, ProviderPlaylistId, ProviderTrackId
 
 __all__ = ["YouTubeProvider"]
@@ -71,6 +80,28 @@ class YouTubeProvider:
     name = ProviderName(PROVIDER)
     capabilities = frozenset(Capability) - {Capability.SEARCH_ISRC}
     max_add_batch = 1
+    default_scopes = DEFAULT_SCOPES
+    authorize_params: Mapping[str, str] = MappingProxyType(OFFLINE_PARAMS)
+    """Extra authorization-request parameters: without them Google sends no refresh token."""
+
+    @classmethod
+    def oauth_config(
+        cls,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        client_secret: str | None = None,
+        auth_url: str | None = None,
+        scopes: Sequence[str] | None = None,
+    ) -> OAuthConfig:
+        """Google's OAuth endpoints (PKCE); authorize with :attr:`authorize_params`."""
+        return oauth_config(
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            client_secret=client_secret,
+            auth_url=auth_url,
+            scopes=tuple(scopes) if scopes is not None else DEFAULT_SCOPES,
+        )
 
     def __init__(
         self,
