@@ -35,7 +35,8 @@ def lines_of(data: bytes) -> list[str]:
 
 
 def test_is_a_codec_and_registered() -> None:
-    assert isinstance(M3U, Codec)
+    typed: Codec = M3U  # mypy checks the protocol statically too
+    assert isinstance(typed, Codec)
     assert isinstance(M3U, M3UCodec)
     assert get_codec("m3u") is M3U
     assert get_codec("M3U8") is M3U
@@ -595,6 +596,13 @@ def test_write_cleans_line_breaks_and_protects_hash_paths() -> None:
     result = M3U.write(playlist)
     assert lines_of(result.data)[1:] == ["#EXTINF:-1,two lines", "./#weird.mp3"]
     assert {loss.field for loss in result.losses} == {"title", "locations"}
+    odd = Playlist(name="a\nb", tracks=[Track("t", locations=["x\ry.mp3"])])
+    cleaned = M3U.write(odd)
+    assert lines_of(cleaned.data) == ["#EXTM3U", "#PLAYLIST:a b", "#EXTINF:-1,t", "x y.mp3"]
+    assert {(loss.field, loss.tracks) for loss in cleaned.losses} == {
+        ("playlist.name", 0),
+        ("locations", 1),
+    }
     again = read(result.data, strict=True)[0]
     assert again.tracks[0].locations == ("./#weird.mp3",)
 

@@ -37,7 +37,8 @@ def read(data: bytes, *, strict: bool = False) -> tuple[Playlist, list[FormatWar
 
 
 def test_is_a_codec_and_registered() -> None:
-    assert isinstance(PLS, Codec)
+    typed: Codec = PLS  # mypy checks the protocol statically too
+    assert isinstance(typed, Codec)
     assert isinstance(PLS, PLSCodec)
     assert get_codec("pls") is PLS
     assert PLS.extensions == ("pls",)

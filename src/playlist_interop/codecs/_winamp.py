@@ -184,6 +184,8 @@ class LossTally:
             note("musicbrainz_recording_id", "no MusicBrainz id field")
         if len(track.locations) > 1:
             note("locations", "only the first location is written")
+        if track.locations and needs_cleaning(track.locations[0]):
+            note("locations", "line breaks and control characters replaced by spaces")
         if not self._split_title:
             if track.artists:
                 note("artists", "written into the title as 'Artist - Title'")
@@ -252,6 +254,8 @@ class LossTally:
         }
         if not name:
             fields["name"] = playlist.name
+        elif playlist.name and needs_cleaning(playlist.name):
+            self.note("playlist.name", "line breaks and control characters replaced by spaces", 0)
         for field, value in fields.items():
             if value is not None:
                 self.note(f"playlist.{field}", "not representable in the target format", 0)
