@@ -24,7 +24,7 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
 # Order is the order of ``playlist --help``.
-_COMMANDS: tuple[str, ...] = ("convert", "inspect")
+_COMMANDS: tuple[str, ...] = ("convert", "inspect", "providers", "login", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:
