@@ -105,6 +105,7 @@ _SECRET_NAMES = (
     "client_secret",
     "password",
     "token",
+    "secret",  # Deezer's token endpoint takes the app secret as ``secret=``
 )
 _NAMES = "|".join(_SECRET_NAMES)
 _QUERY_SECRET = re.compile(rf"(?i)(?<![A-Za-z0-9_])({_NAMES})=([^&\s\"'#]+)")
@@ -116,8 +117,8 @@ def redact(text: str) -> str:
     """Replace credentials in a URL, form body, JSON body or header line with ``REDACTED``.
 
     Covers ``Authorization`` values (Bearer/Basic), and ``access_token``, ``refresh_token``,
-    ``id_token``, ``code``, ``code_verifier``, ``client_secret``, ``password``, ``token``
-    as query/form parameters or JSON members.
+    ``id_token``, ``code``, ``code_verifier``, ``client_secret``, ``password``, ``token``,
+    ``secret`` as query/form parameters or JSON members.
     """
     text = _AUTH_HEADER.sub(lambda m: f"{m.group(1)} {_REDACTED}", text)
     text = _QUERY_SECRET.sub(lambda m: f"{m.group(1)}={_REDACTED}", text)

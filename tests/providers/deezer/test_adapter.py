@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -93,9 +94,7 @@ async def test_isrc_lookup_uses_track_isrc_path(
     [found] = await provider.search_isrc(Isrc("usum72409273"))
     assert found.title == "Die With A Smile"
     assert found.provider_ids["deezer"] == "2947516331"
-    assert ("GET", "/api/track/isrc:USUM72409273") in [
-        (m, p.split("?")[0]) for m, p in emulator.requests
-    ]
+    assert emulator.request_count("GET", "/api/track/isrc:USUM72409273") == 1
     assert await provider.search_isrc(Isrc("ZZZZZ0000000")) == []
 
 
@@ -107,7 +106,7 @@ async def test_fielded_search_sends_advanced_syntax(
     )
     found = await provider.search_text(query, limit=5)
     assert [t.title for t in found] == ["Song 42"]
-    sent = parse_qs(urlsplit(emulator.requests[-1][1]).query)["q"][0]
+    sent = emulator.requests[-1].query["q"]
     assert sent == 'artist:"Artist 5" track:"Song 42" album:"Album 3" dur_min:212 dur_max:232'
 
 
@@ -140,12 +139,14 @@ async def test_playlist_round_trip(provider: DeezerProvider, emulator: DeezerEmu
     assert [(s.name, s.track_count) for s in summaries] == [("Road trip", 120)]
     # 120 ids at 50 per call: 3 add requests, each a comma list.
     adds = [
-        p
-        for m, p in emulator.requests
-        if m == "POST" and p.startswith(f"/api/playlist/{ref.id}/tracks")
+        r
+        for r in emulator.requests
+        if r.method == "POST" and r.path == f"/api/playlist/{ref.id}/tracks"
     ]
     assert len(adds) == 3
-    assert parse_qs(urlsplit(adds[0]).query)["songs"][0].count(",") == 49
+    assert adds[0].query["songs"].count(",") == 49
+    assert all("access_token" in r.query for r in adds)  # Deezer takes the token as a parameter
+    assert not any(r.authorized for r in adds)
 
 
 async def test_add_drops_repeated_ids_and_inserts_at_position(provider: DeezerProvider) -> None:
@@ -299,7 +300,7 @@ async def test_malformed_bodies_are_provider_errors(
 async def test_server_errors_are_retried(
     provider: DeezerProvider, emulator: DeezerEmulator
 ) -> None:
-    emulator.inject({"error": "busy"}, status=503, times=2)
+    emulator.faults.server_error(2, status=503)
     assert (await provider.current_user()).display_name == "Emulated User"
     assert provider.stats.retries == 2
 
@@ -375,3 +376,53 @@ def test_mapping_keeps_contributor_order(recorded_track: Track) -> None:
     assert recorded_track.artist_names == ("Lady Gaga", "Bruno Mars")
     assert recorded_track.isrc == "USUM72409273"
     assert recorded_track.duration_ms == 250_000
+
+
+async def test_truncated_body_is_a_provider_error(
+    provider: DeezerProvider, emulator: DeezerEmulator
+) -> None:
+    emulator.faults.truncated(10, path="/api/user/me/playlists")
+    with pytest.raises(ProviderError):
+        [s async for s in provider.iter_playlists()]
+
+
+async def test_http_429_storm_is_capped(emulator: DeezerEmulator) -> None:
+    emulator.faults.rate_limit(50, retry_after=30)
+    async with DeezerProvider(
+        access_token=emulator.issue_token(),
+        api_url=emulator.api_url,
+        retry=RetryPolicy(max_total_wait=60),
+    ) as provider:
+        with pytest.raises(RateLimited) as info:
+            await provider.current_user()
+    assert info.value.retry_after == 30
+
+
+async def test_no_secret_reaches_logs_or_errors(
+    emulator: DeezerEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="playlist_interop")
+    oauth = DeezerOAuth(
+        app_id=emulator.app_id,
+        secret=emulator.secret,
+        redirect_uri="http://127.0.0.1:8765/callback",
+        auth_url=emulator.auth_url,
+    )
+    async with httpx.AsyncClient() as client:
+        redirect = (await client.get(oauth.authorization_url(state="s"))).headers["location"]
+    code = parse_qs(urlsplit(redirect).query)["code"][0]
+    token = await oauth.exchange_code(code)
+    await oauth.aclose()
+    messages: list[str] = []
+    async with DeezerProvider(access_token=token.access_token, api_url=emulator.api_url) as p:
+        await p.current_user()
+        emulator.faults.server_error(1)
+        await p.current_user()
+        try:
+            await p.get_playlist(ProviderPlaylistId("42"))
+        except NotFound as exc:
+            messages.append(str(exc))
+    messages.extend(r.getMessage() for r in caplog.records)
+    assert any("/api/user/me" in m for m in messages)  # requests were logged
+    for secret in (token.access_token, emulator.secret, code):
+        assert not any(secret in m for m in messages)
