@@ -2,8 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/codecs.py`` (options: ``--tracks``, ``--convert-entries``,
 ``--formats``). Every case runs in its own subprocess, which reports its wall time and its
-own peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which includes the interpreter
-and imports: about 30-50 MB). The floors are what the bare parser costs:
+own peak RSS (``VmHWM`` from ``/proc/self/status``, else ``ru_maxrss``; it includes the
+interpreter and imports: about 35 MB). The floors are what the bare parser costs:
 
 - XML formats (xspf, asx, wpl): ``lxml.etree.parse`` of the file / building the tree with
   ``SubElement`` and ``tostring``;
@@ -195,8 +195,23 @@ def _case(kind: str, fmt: str, path: str, count: int) -> dict[str, Any]:
     start = time.perf_counter()
     tracks = timed()
     seconds = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "tracks": tracks, "rss_mb": rss_mb}
+    return {"seconds": seconds, "tracks": tracks, "rss_mb": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS.
+
+    ``VmHWM`` where Linux has it: ``ru_maxrss`` survives ``execve``, so a child forked from
+    a large parent would report the parent's high-water mark.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _run_child(kind: str, fmt: str, path: Path, count: int) -> dict[str, Any]:
@@ -210,6 +225,12 @@ def _run_child(kind: str, fmt: str, path: Path, count: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- driver
+
+
+def _extension(fmt: str) -> str:
+    from playlist_interop.codecs import get_codec
+
+    return get_codec(fmt).extensions[0]
 
 
 def _write_inputs(directory: Path, formats: list[str], count: int) -> dict[str, Path]:
@@ -258,8 +279,12 @@ def _main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="playlist-bench-") as tmp:
         directory = Path(tmp)
-        print(f"writing {args.tracks:,}-track inputs for {', '.join(formats)}...", flush=True)
-        paths = _write_inputs(directory, formats, args.tracks)
+        if formats:
+            print(f"writing {args.tracks:,}-track inputs for {', '.join(formats)}...", flush=True)
+            # In a child, so the driver stays small (forked children inherit its pages).
+            command = [sys.executable, __file__, "--inputs", str(directory), ",".join(formats)]
+            subprocess.run([*command, str(args.tracks)], check=True)
+        paths = {fmt: directory / f"bench.{_extension(fmt)}" for fmt in formats}
         header = (
             f"{'format':<6} {'op':<6} {'codec tr/s':>12} {'floor tr/s':>12} {'x floor':>8} "
             f"{'codec MB':>9} {'floor MB':>9} {'file MB':>8}  goal"
@@ -314,6 +339,9 @@ def _main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--inputs":
+        _write_inputs(Path(sys.argv[2]), sys.argv[3].split(","), int(sys.argv[4]))
+        raise SystemExit(0)
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         kind, fmt, path, count = sys.argv[2:6]
         print(json.dumps(_case(kind, fmt, path, int(count))))

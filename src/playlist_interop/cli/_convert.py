@@ -27,7 +27,7 @@ __all__ = ["register", "run"]
 
 # Inputs up to this size are read whole so every playlist-level field reaches the output;
 # larger ones stream track by track (codecs with ``read_metadata`` always stream).
-_WHOLE_READ_BYTES = 32 << 20
+_WHOLE_READ_BYTES = 8 << 20
 
 
 def register(subparsers: Any) -> None:
