@@ -134,6 +134,16 @@ def test_duplicate_keys_keep_the_first_value() -> None:
     assert [w.line for w in caught] == [5, 6]
 
 
+def test_text_before_the_section() -> None:
+    data = b"// written by hand\n" + GOOD
+    playlist, caught = read(data)
+    assert len(playlist.tracks) == 2
+    assert [w.line for w in caught] == [1]
+    with pytest.raises(PlaylistFormatError, match="not a PLS") as info:
+        read(data, strict=True)
+    assert info.value.line == 1
+
+
 def test_comments_and_blank_lines() -> None:
     data = b"; made by hand\n\n[playlist]\n\n# note\nFile1=a\n\nNumberOfEntries=1\nVersion=2\n\n"
     playlist, caught = read(data, strict=True)

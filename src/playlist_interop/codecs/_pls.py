@@ -95,6 +95,7 @@ class _Reader:
         header_seen = False
         in_playlist = False
         header_missing_reported = False
+        junk_reported = False
         any_key = False
         for number, raw in iter_lines(stream, codec=_NAME, strict=self.strict):
             line = raw.strip()
@@ -128,13 +129,17 @@ class _Reader:
             stem = lower.rstrip(_DIGITS)
             known = equals and stem in _FIELDS and 0 < len(lower) - len(stem) <= 9
             if not known and (not equals or not _KEY.fullmatch(key)):
-                if not header_seen and not any_key:
+                if header_seen or any_key:
+                    self.problem("not a key=value line; skipped", number)
+                elif self.strict:
                     raise PlaylistFormatError(
                         "not a PLS playlist: expected [playlist] or a key=value line",
                         codec=_NAME,
                         line=number,
                     )
-                self.problem("not a key=value line; skipped", number)
+                elif not junk_reported:
+                    junk_reported = True
+                    self.warn("text before the [playlist] section ignored", number)
                 continue
             if not header_seen:
                 if not header_missing_reported:
