@@ -194,3 +194,43 @@ def test_real_entry_point_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr == "playlist: error: csv line 2: row has 3 cells, the header 2\n"
+
+
+def test_large_inputs_stream_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playlist_interop.cli import _convert
+
+    monkeypatch.setattr(_convert, "_WHOLE_READ_BYTES", 100)
+    lines = ["#EXTM3U", "#PLAYLIST:Big"]
+    for i in range(50):
+        lines += [f"#EXTINF:{i + 1},Artist - Song {i}", f"/music/{i}.mp3"]
+    source = write(tmp_path / "big.m3u", "\n".join(lines) + "\n")
+    target = tmp_path / "big.xspf"
+    assert main(["convert", str(source), str(target)]) == 0
+    err = capsys.readouterr().err
+    assert "streaming it without m3u playlist-level fields" in err
+    playlist = get_codec("xspf").read(target)
+    assert len(playlist.tracks) == 50
+    assert playlist.tracks[49].duration_ms == 50_000
+
+
+def test_csv_input_always_streams_and_keeps_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playlist_interop.cli import _convert
+
+    monkeypatch.setattr(_convert, "_WHOLE_READ_BYTES", 0)
+    text = (
+        "Track name,Artist name,Album,Playlist name,Type,ISRC,Spotify - id\n"
+        "Song,Band,LP,Road Trip,Playlist,USRC17607839,abc\n"
+    )
+    source = write(tmp_path / "export.csv", text)
+    target = tmp_path / "out.m3u"
+    target_xspf = tmp_path / "out.xspf"
+    source_with_location = write(tmp_path / "with_loc.csv", "title,location\nA,/a.mp3\n")
+    assert main(["convert", str(source), str(target_xspf)]) == 0
+    assert get_codec("xspf").read(target_xspf).name == "Road Trip"
+    assert main(["convert", str(source_with_location), str(target)]) == 0
+    assert get_codec("m3u").read(target).name == "with loc"
+    assert "streaming it without" not in capsys.readouterr().err
