@@ -60,6 +60,17 @@ async def test_reads_a_10k_track_playlist_in_the_minimum_of_requests() -> None:
             assert emulator.request_count("GET", f"/v1/playlists/{pid}/items") == 200
 
 
+async def test_adds_10k_tracks_in_the_minimum_of_requests() -> None:
+    async with SpotifyEmulator(catalog(10_000)) as emulator:
+        ids = [ProviderTrackId(i) for i in emulator.tracks]
+        async with provider_for(emulator) as provider:
+            ref = await provider.create_playlist("Big add")
+            provider.http.stats.reset()
+            await provider.add_tracks(ref.id, ids)
+            assert provider.http.stats.requests == math.ceil(10_000 / 100)
+        assert emulator.playlist_uris(ref.id) == [f"spotify:track:{i}" for i in ids]
+
+
 async def test_playlist_entries_of_every_kind(emulator: SpotifyEmulator) -> None:
     ids = list(emulator.tracks)
     emulator.unavailable.add(ids[1])
