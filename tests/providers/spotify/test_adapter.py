@@ -49,6 +49,7 @@ def provider_for(emulator: SpotifyEmulator, **kwargs: Any) -> SpotifyProvider:
     return SpotifyProvider(access_token=token.access_token, api_url=emulator.api_url, **kwargs)
 
 
+@pytest.mark.slow
 async def test_reads_a_10k_track_playlist_in_the_minimum_of_requests() -> None:
     tracks = catalog(10_000)
     async with SpotifyEmulator(tracks) as emulator:
