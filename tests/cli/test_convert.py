@@ -57,7 +57,7 @@ def test_losses_are_printed_as_warnings(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["convert", str(source), str(tmp_path / "out.pls")]) == 0
     err = capsys.readouterr().err
     assert "playlist: warning: pls cannot carry isrc (1 track)" in err
-    assert "extras.csv:Rating" in err
+    assert "extras.csv.Rating" in err
 
 
 def test_quiet_prints_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

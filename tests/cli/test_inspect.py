@@ -30,7 +30,7 @@ def test_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert lines["Tracks"].split()[-1] == "2"
     assert "1:01 (1 of 2 known)" in lines["Duration"]
     assert "spotify 1" in out
-    assert "csv:Rating" in out
+    assert "csv.Rating" in out
 
 
 def test_json_is_the_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -49,7 +49,7 @@ def test_generic_columns_map_to_model_fields() -> None:
     assert track.duration_ms == 205_000
     assert (track.track_number, track.disc_number, track.explicit) == (3, 1, True)
     assert track.genres == ("rock", "pop")
-    assert playlist.extras == {"csv:profile": "generic"}
+    assert playlist.extras == {"csv.profile": "generic"}
 
 
 @pytest.mark.parametrize(
@@ -136,12 +136,12 @@ def test_exportify_new_header_and_lists() -> None:
     )
     playlist = CSV.read(("\ufeff" + header + "\n" + line + "\n").encode(), strict=True)
     (track,) = playlist.tracks
-    assert playlist.extras["csv:profile"] == "exportify"
+    assert playlist.extras["csv.profile"] == "exportify"
     assert track.provider_ids == {"spotify": "4cdgQp78RyRzI04Bmw8o44"}
     assert track.artist_names == ("Maroon 5", "Wiz Khalifa")
     assert track.genres == ("pop", "dance pop")
     assert track.explicit is False
-    assert track.extras["csv:Loudness"] == "-4.791"
+    assert track.extras["csv.Loudness"] == "-4.791"
     result = CSV.write(playlist)
     written = rows(result.data)
     assert written[0] == header.split(",")
@@ -164,7 +164,7 @@ def test_exportify_old_escaped_commas_and_uris() -> None:
     )
     playlist = CSV.read((header + "\n" + line + "\n").encode(), strict=True)
     (track,) = playlist.tracks
-    assert playlist.extras["csv:profile"] == "exportify-old"
+    assert playlist.extras["csv.profile"] == "exportify-old"
     assert track.artists == (
         ArtistCredit("Tyler, The Creator", provider_ids={"spotify": "A1"}),
         ArtistCredit("Kali Uchis", provider_ids={"spotify": "A2"}),
@@ -190,11 +190,11 @@ def test_tunemymusic_playlist_name_and_spotify_id() -> None:
     )
     playlist = read(text)
     assert playlist.name == "teto"
-    assert playlist.extras["csv:profile"] == "tunemymusic"
+    assert playlist.extras["csv.profile"] == "tunemymusic"
     first, second = playlist.tracks
     assert first.provider_ids == {"spotify": "2DAZ"}
-    assert first.extras == {"csv:Type": "Playlist"}
-    assert second.extras["csv:Playlist name"] == "other list"
+    assert first.extras == {"csv.Type": "Playlist"}
+    assert second.extras["csv.Playlist name"] == "other list"
     written = rows(CSV.write(playlist).data)
     assert [r[3] for r in written[1:]] == ["teto", "other list"]
 
@@ -244,7 +244,7 @@ def test_generic_write_uses_only_needed_columns_and_provider_ids() -> None:
 def test_unknown_columns_survive_a_round_trip() -> None:
     text = "title,artist,My Rating,Comment\nx,y,5,=not a formula\n"
     playlist = read(text)
-    assert playlist.tracks[0].extras == {"csv:My Rating": "5", "csv:Comment": "=not a formula"}
+    assert playlist.tracks[0].extras == {"csv.My Rating": "5", "csv.Comment": "=not a formula"}
     written = rows(CSV.write(playlist).data)
     assert written == [
         ["title", "artist", "My Rating", "Comment"],
@@ -275,7 +275,7 @@ def test_formula_injection_is_neutralised_on_write(value: str) -> None:
 
 
 def test_plain_numbers_in_text_columns_are_left_alone() -> None:
-    track = Track("-1", extras={"csv:Loudness": "-6.852"})
+    track = Track("-1", extras={"csv.Loudness": "-6.852"})
     data = CSV.write(Playlist(tracks=[track])).data
     assert rows(data)[1] == ["-1", "", "-6.852"]
 
@@ -338,10 +338,10 @@ def test_write_stream_writes_incrementally() -> None:
 
 
 def test_write_stream_reports_extras_columns_seen_too_late() -> None:
-    tracks = [Track(f"t{i}") for i in range(1000)] + [Track("late", extras={"csv:X": "1"})]
+    tracks = [Track(f"t{i}") for i in range(1000)] + [Track("late", extras={"csv.X": "1"})]
     out = io.BytesIO()
     losses = CSV.write_stream(Playlist(), tracks, out)
-    assert [(loss.field, loss.tracks) for loss in losses] == [("extras.csv:X", 1)]
+    assert [(loss.field, loss.tracks) for loss in losses] == [("extras.csv.X", 1)]
 
 
 def test_write_stream_leaves_the_output_open() -> None:
@@ -365,7 +365,7 @@ def test_ragged_rows_warn_in_lenient_mode_and_keep_the_cells() -> None:
     caught: list[FormatWarning] = []
     playlist = CSV.read(b"title,artist\na,b\nc,d,e\nf\n", on_warning=caught.append)
     assert [(w.line, w.codec) for w in caught] == [(3, "csv"), (4, "csv")]
-    assert playlist.tracks[1].extras == {"csv:column 3": "e"}
+    assert playlist.tracks[1].extras == {"csv.column 3": "e"}
     assert playlist.tracks[2].title == "f"
 
 
@@ -380,10 +380,10 @@ def test_bad_values_fail_strict_and_are_kept_raw_when_lenient() -> None:
     (track,) = playlist.tracks
     assert track.duration_ms is None
     assert track.extras == {
-        "csv:duration_ms": "long",
-        "csv:isrc": "nope",
-        "csv:explicit": "maybe",
-        "csv:track_number": "one",
+        "csv.duration_ms": "long",
+        "csv.isrc": "nope",
+        "csv.explicit": "maybe",
+        "csv.track_number": "one",
     }
     again = rows(CSV.write(playlist).data)
     assert again == [

@@ -48,7 +48,7 @@ def test_cells_land_in_the_right_fields(shared_fixtures: Path) -> None:
         if expected != "valid":
             continue
         playlist = CSV.read(path, strict=True)
-        assert playlist.extras["csv:profile"] == "exportify", path.name
+        assert playlist.extras["csv.profile"] == "exportify", path.name
         assert playlist.name == path.stem.replace("_", " ")
         for raw, track in zip(_raw_rows(path), playlist.tracks, strict=True):
             assert track.title == raw["Track Name"]
@@ -61,8 +61,8 @@ def test_cells_land_in_the_right_fields(shared_fixtures: Path) -> None:
                 assert track.provider_ids["spotify"] == uri.rsplit(":", 1)[1]
             assert track.explicit is (raw["Explicit"] == "true" if raw["Explicit"] else None)
             assert ",".join(track.genres) == raw["Genres"]
-            assert track.extras.get("csv:Added At", "") == raw["Added At"]
-            assert track.extras.get("csv:Tempo", "") == raw["Tempo"]
+            assert track.extras.get("csv.Added At", "") == raw["Added At"]
+            assert track.extras.get("csv.Tempo", "") == raw["Tempo"]
 
 
 def test_local_or_unavailable_track_row(shared_fixtures: Path) -> None:
@@ -73,7 +73,7 @@ def test_local_or_unavailable_track_row(shared_fixtures: Path) -> None:
     (track,) = without_uri
     assert track.locations == ()
     assert track.duration_ms is None
-    assert track.extras["csv:Added At"] == "2020-03-07T20:54:55Z"
+    assert track.extras["csv.Added At"] == "2020-03-07T20:54:55Z"
 
 
 def test_fixtures_round_trip_cell_for_cell(shared_fixtures: Path) -> None:

@@ -5,7 +5,7 @@ Reading
     the first 64 KiB decode as UTF-8 and Windows-1252 otherwise. The delimiter (``,``,
     ``;`` or tab) is the one that splits the header into the most known columns. Headers
     map to model fields by name (:data:`~._csv_profiles.HEADER_FIELDS`); unknown columns
-    are kept in ``Track.extras`` as ``"csv:<header>"`` and written back. Memory is bounded
+    are kept in ``Track.extras`` as ``"csv.<header>"`` and written back. Memory is bounded
     per row: a physical line over 1 MiB, a row over 4 MiB (an unterminated quote), more
     than 4096 columns, NUL bytes or undecodable text raise ``PlaylistFormatError`` with the
     line number. The process-wide ``csv.field_size_limit`` is left alone; these limits hold
@@ -62,7 +62,7 @@ _MAX_LINE = 1 << 20
 _MAX_ROW = 4 << 20
 _MAX_COLUMNS = 4096
 _SCAN_TRACKS = 1000
-_PROFILE_KEY = "csv:profile"
+_PROFILE_KEY = "csv.profile"
 
 _TRIGGERS = frozenset("=+-@\t\r")
 _RISKY = _TRIGGERS | {"'"}
@@ -872,7 +872,7 @@ class CsvCodec:
     """CSV playlists in the column sets of Exportify, TuneMyMusic, Soundiiz or plain columns.
 
     ``CSV`` (profile ``None``) reads any of them and writes a playlist back in the profile
-    it was read with (kept in ``Playlist.extras["csv:profile"]``), or in the generic
+    it was read with (kept in ``Playlist.extras["csv.profile"]``), or in the generic
     profile. ``CSV.with_profile("tunemymusic")`` always writes that column set.
     """
 

@@ -13,7 +13,7 @@ Field keys used in column definitions:
 ``explicit``, ``isrc``, ``spotify_uri`` (``spotify:track:...`` or a local-file URI),
 ``provider_id:<name>``, ``genres``, ``location``, ``playlist_name``, ``image``,
 ``musicbrainz_recording_id``. A column whose field is ``None`` is carried verbatim in
-``Track.extras`` under ``"csv:<header>"``.
+``Track.extras`` under ``"csv.<header>"``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ __all__ = [
     "normalise_header",
 ]
 
-EXTRA_PREFIX = "csv:"
+EXTRA_PREFIX = "csv."
 """Prefix of ``Track.extras`` keys that hold columns no model field takes."""
 
 
