@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -81,6 +82,8 @@ class JobContext:
         """Shared resources."""
         self.cancel_requested = False
         """Set when a heartbeat learns the owner asked to cancel."""
+        self.cancel_event = asyncio.Event()
+        """Set at the same time, for code that waits (the migration engine's ``cancel``)."""
 
     @property
     def job(self) -> Job:
@@ -96,6 +99,7 @@ class JobContext:
         self._lease = lease
         if lease.cancel_requested:
             self.cancel_requested = True
+            self.cancel_event.set()
 
     @property
     def blobs(self) -> BlobStore:

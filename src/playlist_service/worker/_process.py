@@ -21,6 +21,11 @@ from playlist_service.settings import Settings
 from playlist_service.worker._context import Handler, HandlerServices
 from playlist_service.worker._options import WorkerOptions
 from playlist_service.worker._worker import Worker
+from playlist_service.worker.handlers._migration import (
+    PROVIDERS_SERVICE,
+    ProviderOpener,
+    account_provider_opener,
+)
 
 __all__ = [
     "blob_store_ctx",
@@ -63,8 +68,21 @@ async def worker_services(
     engine: AsyncEngine,
     blobs: BlobStore,
     options: WorkerOptions,
+    *,
+    providers: ProviderOpener | None = None,
 ) -> AsyncIterator[HandlerServices]:
-    """Handler services with their own HTTP client (closed on exit)."""
+    """Handler services with their own HTTP client (closed on exit).
+
+    ``providers`` opens users' provider adapters for migrations; by default one is built
+    from the settings' provider registrations and the linked accounts in the database.
+    """
+    if providers is None:
+        from playlist_service.accounts import AccountStore
+        from playlist_service.crypto import KeyRing
+        from playlist_service.providers import ProviderHub
+
+        hub = ProviderHub.from_settings(settings.providers, base_url=settings.base_url)
+        providers = account_provider_opener(hub, AccountStore(engine, KeyRing(settings.token_keys)))
     async with aiohttp.ClientSession() as http:
         yield HandlerServices(
             queue=make_queue(engine, options),
@@ -72,6 +90,7 @@ async def worker_services(
             options=options,
             http=http,
             webhook_key=webhook_key(settings),
+            extras={PROVIDERS_SERVICE: providers},
         )
 
 
@@ -153,8 +172,10 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     options = _options(app)
+    # the app's hub includes the demo emulators when the service runs with --demo
+    providers = account_provider_opener(app[keys.PROVIDER_HUB], app[keys.ACCOUNTS])
     async with worker_services(
-        settings, app[keys.ENGINE], app[keys.BLOB_STORE], options
+        settings, app[keys.ENGINE], app[keys.BLOB_STORE], options, providers=providers
     ) as services:
         worker = Worker(services, builtin_handlers())
         app[keys.WORKER] = worker

@@ -18,7 +18,7 @@ from playlist_interop.codecs import get_codec
 from playlist_interop.model import ArtistCredit, Playlist, Track, make_converter
 from playlist_service import keys
 from playlist_service.app import create_app
-from playlist_service.settings import Settings
+from playlist_service.settings import ProviderSettings, Settings
 from playlist_service.store.tables import users
 from playlist_service.worker import WorkerOptions
 from tests.service.contract import ApiResponse, ContractClient
@@ -323,3 +323,36 @@ async def test_s3_artifacts_download_through_a_signed_url(
         assert response.status == 200
         body = await response.read()
     assert [t.title for t in get_codec("m3u").read(body).tracks] == ["Teardrop", "Roads"]
+
+
+async def test_migration_requests_are_checked(aiohttp_client: Any, tmp_path: Path) -> None:
+    settings = _settings(tmp_path, providers={"spotify": ProviderSettings(client_id="client-id")})
+    api = await _start(aiohttp_client, settings)
+
+    async def start(body: dict[str, Any]) -> ApiResponse:
+        return await api.client.post("/jobs/migrations", json=body, token=api.token)
+
+    not_linked = await start(
+        {
+            "source": {"provider": "spotify", "playlist_id": "37i9"},
+            "target": {"provider": "spotify"},
+        }
+    )
+    assert not_linked.status == 409
+    assert not_linked.json()["code"] == "provider-not-linked"
+    unknown = await start(
+        {"source": {"stored_playlist_id": "nope"}, "target": {"provider": "napster"}}
+    )
+    assert unknown.status == 404  # the source is checked first
+    no_provider = await start(
+        {"source": {"provider": "napster", "playlist_id": "x"}, "target": {"provider": "spotify"}}
+    )
+    assert no_provider.status == 422
+    assert no_provider.json()["code"] == "provider-not-configured"
+    malformed = await api.client.post(
+        "/jobs/migrations",
+        json={"source": {"provider": "spotify"}, "target": {"provider": "spotify"}},
+        token=api.token,
+        validate_request=False,
+    )
+    assert malformed.status == 400

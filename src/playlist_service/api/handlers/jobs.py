@@ -30,7 +30,12 @@ from playlist_service.errors import ProblemError
 from playlist_service.queue import Job, JobNotFound, JobState, JobStateError
 from playlist_service.store.tables import stored_playlists
 from playlist_service.worker import webhook_key
-from playlist_service.worker.handlers import EXPORT_KIND, WEBHOOK_KIND, webhook_secret
+from playlist_service.worker.handlers import (
+    EXPORT_KIND,
+    MIGRATION_KIND,
+    WEBHOOK_KIND,
+    webhook_secret,
+)
 
 __all__ = ["SSE_MAX_SECONDS", "SSE_POLL_SECONDS", "job_json", "routes"]
 
@@ -198,6 +203,69 @@ async def export_file(request: web.Request) -> web.Response:
         payload["filename"] = filename
     webhook = _webhook_url(request, body)
     return await _enqueue(request, principal.user_id, EXPORT_KIND, payload, webhook)
+
+
+async def _check_linked(request: web.Request, user_id: str, provider: Any, field: str) -> str:
+    from playlist_service.providers import ProviderNotConfigured
+
+    if not isinstance(provider, str) or not provider or len(provider) > 64:
+        raise ProblemError(400, "invalid-request", f"{field} is required")
+    try:
+        request.app[keys.PROVIDER_HUB].get(provider)
+    except ProviderNotConfigured:
+        raise ProblemError(
+            422, "provider-not-configured", f"no provider named {provider}"
+        ) from None
+    if await request.app[keys.ACCOUNTS].find(user_id, provider) is None:
+        raise ProblemError(409, "provider-not-linked", f"link a {provider} account first")
+    return provider
+
+
+@routes.post("/jobs/migrations")
+async def start_migration(request: web.Request) -> web.Response:
+    """Start copying a playlist to a provider (plan, match, create, add in batches)."""
+    principal = require_principal(request)
+    body = await read_json_object(request)
+    reject_unknown(body, {"source", "target", "dry_run", "webhook_url"})
+    source = body.get("source")
+    target = body.get("target")
+    if not isinstance(source, dict) or not isinstance(target, dict):
+        raise ProblemError(400, "invalid-request", "source and target are required objects")
+    reject_unknown(target, {"provider", "name", "public"})
+    name = target.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > 300):
+        raise ProblemError(400, "invalid-request", "target.name must be a string (300 at most)")
+    if not isinstance(target.get("public", False), bool):
+        raise ProblemError(400, "invalid-request", "target.public must be a boolean")
+    if not isinstance(body.get("dry_run", False), bool):
+        raise ProblemError(400, "invalid-request", "dry_run must be a boolean")
+    if "stored_playlist_id" in source:
+        reject_unknown(source, {"stored_playlist_id"})
+        source_doc = await _check_source(request, principal.user_id, source)
+    else:
+        reject_unknown(source, {"provider", "playlist_id"})
+        playlist_id = source.get("playlist_id")
+        if not isinstance(playlist_id, str) or not playlist_id or len(playlist_id) > 255:
+            raise ProblemError(400, "invalid-request", "source.playlist_id is required")
+        source_doc = {
+            "provider": await _check_linked(
+                request, principal.user_id, source.get("provider"), "source.provider"
+            ),
+            "playlist_id": playlist_id,
+        }
+    payload = {
+        "source": source_doc,
+        "target": {
+            "provider": await _check_linked(
+                request, principal.user_id, target.get("provider"), "target.provider"
+            ),
+            "name": name,
+            "public": bool(target.get("public", False)),
+        },
+        "dry_run": bool(body.get("dry_run", False)),
+    }
+    webhook = _webhook_url(request, body)
+    return await _enqueue(request, principal.user_id, MIGRATION_KIND, payload, webhook)
 
 
 @routes.get("/jobs")

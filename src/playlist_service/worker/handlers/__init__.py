@@ -3,6 +3,14 @@
 from playlist_service.worker.handlers._builtin import builtin_handlers
 from playlist_service.worker.handlers._export import EXPORT_KIND, export_file
 from playlist_service.worker.handlers._import import IMPORT_KIND, MAX_IMPORT_BYTES, import_file
+from playlist_service.worker.handlers._migration import (
+    MIGRATION_KIND,
+    PROVIDERS_SERVICE,
+    JobCheckpointStore,
+    ProviderOpener,
+    account_provider_opener,
+    run_migration,
+)
 from playlist_service.worker.handlers._sources import (
     load_playlist,
     playlist_document,
@@ -21,13 +29,19 @@ __all__ = [
     "EXPORT_KIND",
     "IMPORT_KIND",
     "MAX_IMPORT_BYTES",
+    "MIGRATION_KIND",
+    "PROVIDERS_SERVICE",
     "WEBHOOK_KIND",
+    "JobCheckpointStore",
+    "ProviderOpener",
+    "account_provider_opener",
     "builtin_handlers",
     "deliver_webhook",
     "export_file",
     "import_file",
     "load_playlist",
     "playlist_document",
+    "run_migration",
     "safe_filename",
     "sign_webhook",
     "verify_webhook",

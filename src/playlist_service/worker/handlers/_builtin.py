@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from playlist_service.worker._context import Handler
 from playlist_service.worker.handlers._export import EXPORT_KIND, export_file
 from playlist_service.worker.handlers._import import IMPORT_KIND, import_file
+from playlist_service.worker.handlers._migration import MIGRATION_KIND, run_migration
 from playlist_service.worker.handlers._webhook import WEBHOOK_KIND, deliver_webhook
 
 __all__ = ["builtin_handlers"]
@@ -17,5 +18,6 @@ def builtin_handlers() -> Mapping[str, Handler]:
     return {
         EXPORT_KIND: export_file,
         IMPORT_KIND: import_file,
+        MIGRATION_KIND: run_migration,
         WEBHOOK_KIND: deliver_webhook,
     }
