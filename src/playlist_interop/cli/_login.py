@@ -95,11 +95,24 @@ class Account:
         return {k: str(v) for k, v in data.items() if isinstance(v, str)}
 
 
-def _oauth_factory(name: str) -> OAuthProviderFactory:
+def _oauth_factory(name: str) -> Any:
     factory = get_provider(name)
-    if not isinstance(factory, OAuthProviderFactory):
+    if not isinstance(factory, OAuthProviderFactory) and not hasattr(factory, "oauth_client"):
         raise PluginError(f"provider {name!r} does not sign in with OAuth")
     return factory
+
+
+def _oauth_client(factory: Any, name: str, *, client_id: str, redirect_uri: str) -> Any:
+    """An ``OAuthClient`` for the factory's ``oauth_config``, or the provider's own sign-in
+    client when its OAuth flavour does not fit one (Deezer exposes ``oauth_client``)."""
+    secret = _env(name, "CLIENT_SECRET")
+    custom = getattr(factory, "oauth_client", None)
+    if custom is not None:
+        return custom(client_id=client_id, redirect_uri=redirect_uri, client_secret=secret)
+    config = factory.oauth_config(
+        client_id=client_id, redirect_uri=redirect_uri, client_secret=secret
+    )
+    return OAuthClient(config)
 
 
 def register(subparsers: Any) -> None:
@@ -177,13 +190,12 @@ async def _login(args: argparse.Namespace) -> int:
     pkce = PkcePair.generate()
     runner, redirect_uri, result = await _start_redirect_server(args.port, args.path, state)
     try:
-        config = factory.oauth_config(
-            client_id=client_id,
-            redirect_uri=redirect_uri,
-            client_secret=_env(name, "CLIENT_SECRET"),
-        )
-        async with OAuthClient(config) as client:
-            url = client.authorization_url(state=state, pkce=pkce)
+        async with _oauth_client(
+            factory, name, client_id=client_id, redirect_uri=redirect_uri
+        ) as client:
+            # Some providers need extra parameters (Google: access_type=offline).
+            extra = getattr(factory, "authorize_params", None)
+            url = client.authorization_url(state=state, pkce=pkce, extra=extra)
             print(f"Open this address to sign in to {name}:\n\n  {url}\n", file=sys.stderr)
             if not args.no_browser:
                 with contextlib.suppress(webbrowser.Error):
@@ -235,6 +247,14 @@ async def open_provider(
     token = token or account.token_file.load()
     if token is None:
         raise AuthError(f"not signed in: run 'playlist login {name}' first", provider=name)
+    if token.refresh_token is None:
+        # Nothing to refresh (Deezer's tokens): the access token is the whole credential.
+        provider = factory(credentials=BearerToken(token.access_token))
+        try:
+            yield provider
+        finally:
+            await provider.aclose()
+        return
     if not isinstance(factory, OAuthProviderFactory):
         raise PluginError(f"provider {name!r} does not sign in with OAuth")
     client_settings = account.load_client()

@@ -25,7 +25,7 @@ from playlist_interop.providers._http import (
     resolve_base_url,
 )
 from playlist_interop.providers._jsondoc import JsonObject
-from playlist_interop.providers._oauth import BearerToken, OAuthToken
+from playlist_interop.providers._oauth import BearerToken, OAuthToken, PkcePair
 from playlist_interop.providers._protocol import (
     Capability,
     PlaylistSummary,
@@ -110,20 +110,41 @@ class DeezerOAuth:
         """Close the HTTP client."""
         await self._http.aclose()
 
-    def authorization_url(self, *, state: str) -> str:
-        """The URL of Deezer's consent page."""
+    async def __aenter__(self) -> DeezerOAuth:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def authorization_url(
+        self,
+        *,
+        state: str,
+        pkce: PkcePair | None = None,
+        scopes: Iterable[str] | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> str:
+        """The URL of Deezer's consent page.
+
+        Same signature as :meth:`OAuthClient.authorization_url
+        <playlist_interop.providers.auth.OAuthClient.authorization_url>` so sign-in code can
+        drive both; Deezer has no PKCE (``pkce`` is ignored) and calls scopes ``perms``.
+        """
         query = urllib.parse.urlencode(
             {
                 "app_id": self.app_id,
                 "redirect_uri": self.redirect_uri,
-                "perms": ",".join(self.perms),
+                "perms": ",".join(scopes if scopes is not None else self.perms),
                 "state": state,
+                **(extra or {}),
             }
         )
         return f"{self.auth_url}/auth.php?{query}"
 
-    async def exchange_code(self, code: str) -> OAuthToken:
-        """Trade the ``code`` of the redirect for an access token.
+    async def exchange_code(
+        self, code: str, *, code_verifier: str | None = None, redirect_uri: str | None = None
+    ) -> OAuthToken:
+        """Trade the ``code`` of the redirect for an access token (no PKCE verifier at Deezer).
 
         Raises:
             AuthError: Deezer refused the code (it answers ``wrong code``) or the app.
@@ -171,6 +192,35 @@ class DeezerProvider:
     capabilities = frozenset(Capability)
     max_add_batch = 50
     max_page_size = 100
+    default_scopes = DEFAULT_PERMS
+
+    @classmethod
+    def oauth_client(
+        cls,
+        *,
+        client_id: str,
+        redirect_uri: str,
+        client_secret: str | None = None,
+        auth_url: str | None = None,
+        transport: Transport | None = None,
+    ) -> DeezerOAuth:
+        """Deezer's own sign-in (the app id is the client id; its secret is required).
+
+        Deezer's flow does not fit ``OAuthConfig`` (no PKCE, a GET token endpoint answering
+        form-encoded text), so sign-in code asks providers for ``oauth_client`` first.
+        """
+        if not client_secret:
+            raise AuthError(
+                "Deezer needs the application secret (PLAYLIST_DEEZER_CLIENT_SECRET)",
+                provider=PROVIDER,
+            )
+        return DeezerOAuth(
+            app_id=client_id,
+            secret=client_secret,
+            redirect_uri=redirect_uri,
+            auth_url=auth_url,
+            transport=transport,
+        )
 
     def __init__(
         self,
