@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import io
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -619,9 +620,12 @@ def test_write_reports_ambiguous_display_titles() -> None:
 
 
 def test_write_never_emits_hls_tags_from_kept_lines() -> None:
-    track = Track("t", locations=["a"], extras={"m3u.before": ["#EXT-X-ENDLIST", "plain note"]})
+    kept = ["#EXT-X-ENDLIST", "plain note", "#EXTALB:would change the album"]
+    track = Track("t", locations=["a"], extras={"m3u.before": kept})
     result = M3U.write(Playlist(tracks=[track]))
     assert b"EXT-X" not in result.data
+    assert b"EXTALB" not in result.data
+    assert [(loss.field, loss.tracks) for loss in result.losses] == [("extras.m3u.before", 2)]
     assert b"# plain note\n" in result.data
     assert read(result.data, strict=True)[0].tracks[0].locations == ("a",)
 
@@ -686,9 +690,16 @@ _ARTIST = _TEXT.filter(
 )
 _TITLE = _TEXT.filter(lambda s: not s.endswith(" -"))
 _LOCATION = _TEXT.filter(lambda s: not s.startswith("#"))
-_COMMENT = _TEXT.map(lambda s: "#" + s).filter(
-    lambda s: not s.upper().startswith(("#EXT", "#PLAYLIST"))
+_OWN_DIRECTIVE = re.compile(
+    r"#(EXT-X-|(EXTM3U|EXTINF)(?![A-Z0-9_-])"
+    r"|(PLAYLIST|EXTALB|EXTART|EXTGENRE|EXTIMG|EXTGRP)\s*:)",
+    re.IGNORECASE,
 )
+_COMMENT = st.one_of(
+    _TEXT.map(lambda s: "#" + s),
+    st.from_regex(r"#EXT[A-Z]{1,8}(:[a-z=0-9 ]{0,10})?", fullmatch=True),
+    st.sampled_from(["#EXTALB", "#PLAYLIST", "#EXTGRP", "#", "#EXTVLCOPT:no-video"]),
+).filter(lambda s: not _OWN_DIRECTIVE.match(s))
 _ATTR_KEY = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
 _ATTR_VALUE = _TEXT.filter(lambda s: '"' not in s)
 

@@ -49,6 +49,9 @@ _SPACE = re.compile(r"\s*")
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{2,5}$")
 _FLUSH_LINES = 2048
+_KNOWN = frozenset(
+    {"EXTM3U", "EXTINF", "PLAYLIST", "EXTALB", "EXTART", "EXTGENRE", "EXTIMG", "EXTGRP"}
+)
 
 
 def _parse_attributes(text: str, pos: int) -> tuple[dict[str, str], int, bool]:
@@ -323,10 +326,20 @@ def _comment_lines(value: object, field: str, tally: LossTally, tracks: int = 1)
     lines = []
     for item in value:
         text = clean_text(str(item))
-        if text.upper().startswith("#EXT-X-"):
-            tally.note(field, "HLS tags are not written", tracks)
-            continue
-        lines.append(text if text.startswith("#") else f"# {text}")
+        if not text.startswith("#"):
+            text = f"# {text}"
+        directive = _DIRECTIVE.match(text)
+        if directive is not None:
+            name = directive.group(1).upper()
+            with_value = text[directive.end() :].startswith(":")
+            if (
+                name.startswith("EXT-X-")
+                or name in {"EXTM3U", "EXTINF"}
+                or (name in _KNOWN and with_value)
+            ):
+                tally.note(field, "HLS tags and M3U's own directives are not written", tracks)
+                continue
+        lines.append(text)
     return lines
 
 
