@@ -311,6 +311,14 @@ def test_mixed_line_endings_and_crlf_across_read_chunks() -> None:
     assert len(read(crlf)[0].tracks) == 200
 
 
+def test_line_numbers_survive_chunk_boundaries_in_utf16() -> None:
+    # The first line ends with a CRLF that straddles the 64 KiB read chunk.
+    text = "#" + "x" * 32766 + "\r\na.mp3\r\n#EXTINF:oops,T\r\nb.mp3\r\n"
+    playlist, caught = read(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    assert [t.locations[0] for t in playlist.tracks] == ["a.mp3", "b.mp3"]
+    assert [w.line for w in caught] == [3]
+
+
 # --- HLS ------------------------------------------------------------------------------
 
 

@@ -145,6 +145,8 @@ def _raw_lines(chunks: Iterator[bytes], max_line_bytes: int, codec: str) -> Iter
     skip_lf = False
     line_number = 0
     for chunk in chunks:
+        if not chunk:
+            continue
         if skip_lf:
             skip_lf = False
             if chunk.startswith(b"\n"):
