@@ -17,6 +17,7 @@ spellings seen in catalogues. They are rules about language, never about particu
 from __future__ import annotations
 
 import enum
+import functools
 import re
 
 import attrs
@@ -273,6 +274,7 @@ class SegmentInfo:
 _UNKNOWN = SegmentInfo()
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def classify_segment(segment: str) -> SegmentInfo:
     """Classify one bracket content or dash suffix (see the module docstring)."""
     text = segment.strip()

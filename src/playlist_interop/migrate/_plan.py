@@ -74,7 +74,10 @@ async def read_source(source: Endpoint | Playlist) -> Playlist:
         return source
     if isinstance(source, PlaylistFile):
         path, fmt = source.path, source.format
-        return await asyncio.to_thread(read_playlist, path, format=fmt)
+        playlist = await asyncio.to_thread(read_playlist, path, format=fmt)
+        if not playlist.name:
+            playlist = attrs.evolve(playlist, name=path.stem)
+        return playlist
     if source.playlist_id is None:
         raise ValueError("a provider source needs a playlist id")
     return await source.provider.get_playlist(source.playlist_id)
