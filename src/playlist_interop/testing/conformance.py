@@ -25,4 +25,5 @@ from playlist_interop.testing._conformance import (
     ProviderConformance,
 )
 
-__all__ = ["DEFAULT_SEED_TRACKS", "ConformanceTarget", "ProviderConformance"]
+# Plain sorted order, which tests/test_public_api.py checks for every public module.
+__all__ = ["ConformanceTarget", "DEFAULT_SEED_TRACKS", "ProviderConformance"]  # noqa: RUF022
