@@ -8,12 +8,13 @@ import hashlib
 import hmac
 import logging
 import signal
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from playlist_interop.providers.musicbrainz import MusicBrainzClient
 from playlist_service import keys
 from playlist_service.blobs import BlobStore, LocalBlobStore, open_blob_store
 from playlist_service.queue import Backoff, SqlJobQueue
@@ -21,6 +22,7 @@ from playlist_service.settings import Settings
 from playlist_service.worker._context import Handler, HandlerServices
 from playlist_service.worker._options import WorkerOptions
 from playlist_service.worker._worker import Worker
+from playlist_service.worker.handlers._enrichment import MUSICBRAINZ_SERVICE
 from playlist_service.worker.handlers._migration import (
     PROVIDERS_SERVICE,
     ProviderOpener,
@@ -48,6 +50,13 @@ def webhook_key(settings: Settings) -> bytes:
     ).digest()
 
 
+def _musicbrainz_factory(settings: Settings) -> Callable[[], MusicBrainzClient]:
+    from playlist_service import __version__
+
+    agent = f"playlist-service/{__version__} ( {settings.base_url} )"
+    return lambda: MusicBrainzClient(user_agent=agent)
+
+
 def make_queue(engine: AsyncEngine, options: WorkerOptions) -> SqlJobQueue:
     """The job queue with the options' retry policy."""
     return SqlJobQueue(
@@ -70,6 +79,7 @@ async def worker_services(
     options: WorkerOptions,
     *,
     providers: ProviderOpener | None = None,
+    musicbrainz: Callable[[], MusicBrainzClient] | None = None,
 ) -> AsyncIterator[HandlerServices]:
     """Handler services with their own HTTP client (closed on exit).
 
@@ -90,7 +100,10 @@ async def worker_services(
             options=options,
             http=http,
             webhook_key=webhook_key(settings),
-            extras={PROVIDERS_SERVICE: providers},
+            extras={
+                PROVIDERS_SERVICE: providers,
+                MUSICBRAINZ_SERVICE: musicbrainz or _musicbrainz_factory(settings),
+            },
         )
 
 

@@ -19,7 +19,7 @@ from playlist_interop.model import ArtistCredit, Playlist, Track, make_converter
 from playlist_service import keys
 from playlist_service.app import create_app
 from playlist_service.settings import ProviderSettings, Settings
-from playlist_service.store.tables import users
+from playlist_service.store.tables import stored_playlists, users
 from playlist_service.worker import WorkerOptions
 from tests.service.contract import ApiResponse, ContractClient
 
@@ -356,3 +356,33 @@ async def test_migration_requests_are_checked(aiohttp_client: Any, tmp_path: Pat
         validate_request=False,
     )
     assert malformed.status == 400
+
+
+async def test_enrichment_is_queued_for_own_playlists(aiohttp_client: Any, tmp_path: Path) -> None:
+    api = await _start(aiohttp_client, _settings(tmp_path, worker="external"))
+    missing = await api.client.post(
+        "/jobs/enrichment", json={"stored_playlist_id": "nope"}, token=api.token
+    )
+    assert missing.status == 404
+    principal = await api.app[keys.SESSIONS].authenticate(api.token)
+    async with api.app[keys.ENGINE].begin() as conn:
+        await conn.execute(
+            stored_playlists.insert().values(
+                id="mine",
+                user_id=principal.user_id,
+                name="Mine",
+                source="file",
+                track_count=2,
+                document=PLAYLIST,
+            )
+        )
+    created = await api.client.post(
+        "/jobs/enrichment", json={"stored_playlist_id": "mine"}, token=api.token
+    )
+    assert created.status == 202
+    assert created.json()["kind"] == "enrichment"
+    other = await api.sign_in()
+    theirs = await api.client.post(
+        "/jobs/enrichment", json={"stored_playlist_id": "mine"}, token=other
+    )
+    assert theirs.status == 404

@@ -31,6 +31,7 @@ from playlist_service.queue import Job, JobNotFound, JobState, JobStateError
 from playlist_service.store.tables import stored_playlists
 from playlist_service.worker import webhook_key
 from playlist_service.worker.handlers import (
+    ENRICHMENT_KIND,
     EXPORT_KIND,
     MIGRATION_KIND,
     WEBHOOK_KIND,
@@ -266,6 +267,19 @@ async def start_migration(request: web.Request) -> web.Response:
     }
     webhook = _webhook_url(request, body)
     return await _enqueue(request, principal.user_id, MIGRATION_KIND, payload, webhook)
+
+
+@routes.post("/jobs/enrichment")
+async def start_enrichment(request: web.Request) -> web.Response:
+    """Start looking up a stored playlist's tracks and artists at MusicBrainz."""
+    principal = require_principal(request)
+    body = await read_json_object(request)
+    reject_unknown(body, {"stored_playlist_id", "webhook_url"})
+    source = await _check_source(
+        request, principal.user_id, {"stored_playlist_id": body.get("stored_playlist_id")}
+    )
+    webhook = _webhook_url(request, body)
+    return await _enqueue(request, principal.user_id, ENRICHMENT_KIND, source, webhook)
 
 
 @routes.get("/jobs")

@@ -1,6 +1,11 @@
 """The built-in job handlers and their job kinds."""
 
 from playlist_service.worker.handlers._builtin import builtin_handlers
+from playlist_service.worker.handlers._enrichment import (
+    ENRICHMENT_KIND,
+    MUSICBRAINZ_SERVICE,
+    enrich_playlist,
+)
 from playlist_service.worker.handlers._export import EXPORT_KIND, export_file
 from playlist_service.worker.handlers._import import IMPORT_KIND, MAX_IMPORT_BYTES, import_file
 from playlist_service.worker.handlers._migration import (
@@ -26,10 +31,12 @@ from playlist_service.worker.handlers._webhook import (
 )
 
 __all__ = [
+    "ENRICHMENT_KIND",
     "EXPORT_KIND",
     "IMPORT_KIND",
     "MAX_IMPORT_BYTES",
     "MIGRATION_KIND",
+    "MUSICBRAINZ_SERVICE",
     "PROVIDERS_SERVICE",
     "WEBHOOK_KIND",
     "JobCheckpointStore",
@@ -37,6 +44,7 @@ __all__ = [
     "account_provider_opener",
     "builtin_handlers",
     "deliver_webhook",
+    "enrich_playlist",
     "export_file",
     "import_file",
     "load_playlist",
