@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from playlist_interop.codecs import Codec, FormatWarning, detect_format, get_codec
 from playlist_interop.errors import PlaylistFormatError
@@ -147,3 +149,65 @@ def test_hostile_xml_is_refused_quickly(
         get_codec(codec_name).read(path, strict=strict)
     assert "DOCTYPE" in info.value.reason or "not well-formed" in info.value.reason
     assert time.perf_counter() - started < 2.0
+
+
+_SNIPPETS = [
+    b"<",
+    b">",
+    b"&",
+    b'"',
+    b"<track>",
+    b"</track>",
+    b"<title>x</title>",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\xff",
+    b"\x00",
+    b"<!--",
+    b"-->",
+    b"<![CDATA[",
+    b"]]>",
+    b"<entry>",
+    b'<ref href="a b"/>',
+    b"null",
+    b"1e999",
+    b"-1",
+    b'"track":',
+    b"<!DOCTYPE a>",
+    b"\r",
+    b'<meta rel="a b">x</meta>',
+    b'<extension application="x y"><a/></extension>',
+]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_files_never_crash(data: st.DataObject) -> None:
+    """Damaged real files end in PlaylistFormatError or a playlist whose re-encoding is valid."""
+    if not ROOT.is_dir():
+        pytest.skip("shared fixtures folder is absent")
+    name = data.draw(st.sampled_from([n for n in VALID + INVALID if "/" in n]))
+    blob = bytearray((ROOT / name).read_bytes())
+    for _ in range(data.draw(st.integers(1, 5))):
+        at = data.draw(st.integers(0, len(blob)))
+        action = data.draw(st.sampled_from(["cut", "insert", "flip"]))
+        if action == "cut":
+            del blob[at : at + data.draw(st.integers(1, 20))]
+        elif action == "insert":
+            blob[at:at] = data.draw(st.sampled_from(_SNIPPETS))
+        elif blob:
+            blob[min(at, len(blob) - 1)] = data.draw(st.integers(0, 255))
+    codec = get_codec(data.draw(st.sampled_from(["xspf", "jspf", "asx", "wpl"])))
+    for strict in (False, True):
+        try:
+            playlist = codec.read(bytes(blob), strict=strict, on_warning=lambda _w: None)
+        except PlaylistFormatError:
+            continue
+        assert list(
+            codec.iter_tracks(bytes(blob), strict=strict, on_warning=lambda _w: None)
+        ) == list(playlist.tracks)
+        codec.read(codec.write(playlist).data, strict=True)
