@@ -11,7 +11,6 @@ from playlist_interop.errors import CapabilityError, QuotaExceeded
 from playlist_interop.matching._corrections import CorrectionStore, correction_keys
 from playlist_interop.matching.normalize import NormalizedTrack, normalize_track
 from playlist_interop.matching.score import (
-    DEFAULT_POLICY,
     Explanation,
     MatchPolicy,
     MatchResult,
@@ -113,7 +112,7 @@ class Matcher:
     """
 
     provider: Provider
-    policy: MatchPolicy = DEFAULT_POLICY
+    policy: MatchPolicy = attrs.field(factory=MatchPolicy)
     corrections: CorrectionStore | None = None
     limit: int = 10
     max_text_queries: int = 3

@@ -21,13 +21,16 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 
-from playlist_interop.matching._markers import VersionTag, classify_segment
-from playlist_interop.model import Track
-from playlist_interop.types import DurationMs, Isrc
+from playlist_interop.matching import _markers
+from playlist_interop.matching._markers import VersionTag
+
+if TYPE_CHECKING:
+    from playlist_interop.model import Track
+    from playlist_interop.types import DurationMs, Isrc
 
 __all__ = [
     "NormalizedTrack",
@@ -188,7 +191,7 @@ def parse_title(title: str) -> ParsedTitle:
     unknown: list[str] = []
 
     def bracket(match: re.Match[str]) -> str:
-        info = classify_segment(match.group(1))
+        info = _markers.classify_segment(match.group(1))
         if not info.known:
             unknown.append(match.group(0))
             return match.group(0)
@@ -209,7 +212,7 @@ def parse_title(title: str) -> ParsedTitle:
         if index > 0:
             if "|" in separators[index - 1]:
                 continue  # "Title | Channel | Whatever": everything after a bar is noise
-            info = classify_segment(piece)
+            info = _markers.classify_segment(piece)
             if info.known:
                 featured.extend(info.featured)
                 details.extend(info.tags)
@@ -218,7 +221,7 @@ def parse_title(title: str) -> ParsedTitle:
         feat = _INLINE_FEAT.search(piece) if ("ft" in lower or "feat" in lower) else None
         if feat is not None:
             who = feat.group("who")
-            info = classify_segment("feat. " + who)
+            info = _markers.classify_segment("feat. " + who)
             featured.extend(info.featured)
             details.extend(info.tags)
             piece = piece[: feat.start()]

@@ -23,19 +23,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import attrs
 from rapidfuzz.distance import Indel
 
-from playlist_interop.matching._markers import (
-    MILD_TAGS,
-    STRONG_TAGS,
-    VETO_TAGS,
-    VersionTag,
-)
-from playlist_interop.matching.normalize import NormalizedTrack, normalize_track
-from playlist_interop.model import Track
+from playlist_interop.matching import _markers, normalize
+
+if TYPE_CHECKING:
+    from playlist_interop.matching.normalize import NormalizedTrack
+    from playlist_interop.model import Track
 
 __all__ = [
     "CandidateScore",
@@ -97,7 +94,7 @@ class MatchPolicy:
     """Weight of the length."""
 
 
-DEFAULT_POLICY = MatchPolicy()
+_DEFAULT_POLICY = MatchPolicy()
 
 
 class FieldScores(NamedTuple):
@@ -231,20 +228,20 @@ def _version_check(
         for tag in src_tags ^ cand_tags:
             side = "candidate" if tag in cand_tags else "source"
             text = f"{tag.value.replace('_', ' ')} on the {side} only"
-            if tag in VETO_TAGS:
+            if tag in _markers.VETO_TAGS:
                 vetoes.append(f"version conflict: {text}")
-            elif tag in STRONG_TAGS:
+            elif tag in _markers.STRONG_TAGS:
                 penalty += 0.2
                 reasons.append(f"version differs: {text}")
-            elif tag in MILD_TAGS:
+            elif tag in _markers.MILD_TAGS:
                 penalty += 0.03
                 reasons.append(f"minor version difference: {text}")
-        for tag in (VersionTag.REMIX, VersionTag.LIVE):
+        for tag in (_markers.VersionTag.REMIX, _markers.VersionTag.LIVE):
             if tag in src_tags and tag in cand_tags:
                 a = dict(source.title.details).get(tag, "")
                 b = dict(candidate.title.details).get(tag, "")
                 if a and b and _ratio(a, b) < 0.7:
-                    if tag is VersionTag.REMIX:
+                    if tag is _markers.VersionTag.REMIX:
                         vetoes.append(f"different remix: {a!r} vs {b!r}")
                     else:
                         penalty += 0.1
@@ -253,7 +250,7 @@ def _version_check(
 
 
 def score_candidate(
-    source: NormalizedTrack, candidate: NormalizedTrack, policy: MatchPolicy = DEFAULT_POLICY
+    source: NormalizedTrack, candidate: NormalizedTrack, policy: MatchPolicy = _DEFAULT_POLICY
 ) -> CandidateScore:
     """Compare one candidate with the source (both normalised)."""
     reasons: list[str] = []
@@ -325,7 +322,7 @@ def _equivalent(
     (na, sa), (nb, sb) = a, b
     if na.isrc and nb.isrc:
         return na.isrc == nb.isrc
-    if (na.title.tags - MILD_TAGS) != (nb.title.tags - MILD_TAGS):
+    if (na.title.tags - _markers.MILD_TAGS) != (nb.title.tags - _markers.MILD_TAGS):
         return False
     if (
         na.duration_ms is not None
@@ -365,14 +362,15 @@ def _sort_key(item: tuple[NormalizedTrack, CandidateScore]) -> tuple[bool, float
 def decide(
     source: Track | NormalizedTrack,
     candidates: Iterable[Track | NormalizedTrack],
-    policy: MatchPolicy = DEFAULT_POLICY,
+    policy: MatchPolicy = _DEFAULT_POLICY,
 ) -> MatchResult:
     """Score ``candidates`` against ``source`` and decide (see the module docstring)."""
-    src = source if isinstance(source, NormalizedTrack) else normalize_track(source)
+    keys = normalize.NormalizedTrack
+    src = source if isinstance(source, keys) else normalize.normalize_track(source)
     scored = []
     seen: set[int] = set()
     for item in candidates:
-        norm = item if isinstance(item, NormalizedTrack) else normalize_track(item)
+        norm = item if isinstance(item, keys) else normalize.normalize_track(item)
         if id(norm.track) in seen:
             continue
         seen.add(id(norm.track))

@@ -21,8 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
-from playlist_interop.errors import MigrationError
-from playlist_interop.types import ProviderTrackId
+from playlist_interop import errors, types
 
 __all__ = [
     "CheckpointStore",
@@ -43,7 +42,7 @@ class TrackOutcome:
     """Position in the source playlist (0-based)."""
     status: str
     """``"matched"``, ``"uncertain"`` or ``"unmatched"``."""
-    target_id: ProviderTrackId | None = None
+    target_id: types.ProviderTrackId | None = None
     """The target track (matched) or the suggestion (uncertain)."""
     target_label: str | None = None
     """``"Artist - Title"`` of the target track, for reports."""
@@ -72,7 +71,7 @@ class TrackOutcome:
         return cls(
             index=int(data["i"]),
             status=str(data["s"]),
-            target_id=None if data.get("id") is None else ProviderTrackId(str(data["id"])),
+            target_id=None if data.get("id") is None else types.ProviderTrackId(str(data["id"])),
             target_label=data.get("t"),
             confidence=float(data.get("c", 0.0)),
             via=str(data.get("v", "none")),
@@ -128,7 +127,7 @@ class MigrationCheckpoint:
         try:
             data = json.loads(text)
             if data.get("format") != _FORMAT:
-                raise MigrationError(f"unknown checkpoint format {data.get('format')!r}")
+                raise errors.MigrationError(f"unknown checkpoint format {data.get('format')!r}")
             return cls(
                 plan_id=str(data["plan_id"]),
                 outcomes=tuple(TrackOutcome.from_dict(o) for o in data.get("outcomes", ())),
@@ -140,7 +139,7 @@ class MigrationCheckpoint:
                 finished=bool(data.get("finished", False)),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise MigrationError(f"unreadable checkpoint: {exc}") from exc
+            raise errors.MigrationError(f"unreadable checkpoint: {exc}") from exc
 
 
 @runtime_checkable
