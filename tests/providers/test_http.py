@@ -23,6 +23,7 @@ from playlist_interop.errors import (
 from playlist_interop.providers import (
     HttpCore,
     RequestBudget,
+    RequestStats,
     RetryPolicy,
     parse_retry_after,
     redact,
@@ -373,3 +374,10 @@ async def test_undecodable_body_is_a_provider_error(aiohttp_server: ServerFactor
     async with HttpCore(provider="t", base_url=base) as http:
         with pytest.raises(ProviderError, match="DecodingError"):
             await http.get_json("x")
+
+
+def test_path_counters_are_bounded() -> None:
+    stats = RequestStats(max_paths=2)
+    for path in ("GET /a", "GET /b", "GET /c", "GET /d", "GET /a"):
+        stats.count_path(path)
+    assert stats.by_path == {"GET /a": 2, "GET /b": 1, "other": 2}

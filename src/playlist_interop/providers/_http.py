@@ -267,7 +267,16 @@ class RequestStats:
     by_status: dict[int, int] = attrs.field(factory=dict)
     """Responses per HTTP status."""
     by_path: dict[str, int] = attrs.field(factory=dict)
-    """Requests per ``METHOD path`` (without query)."""
+    """Requests per ``METHOD path`` (without query); past :attr:`max_paths` distinct paths the
+    rest are counted under ``"other"`` so a long-lived client does not grow without bound."""
+    max_paths: int = 1000
+    """Distinct paths kept in :attr:`by_path`."""
+
+    def count_path(self, key: str) -> None:
+        """Count one request to ``key`` (``"METHOD /path"``)."""
+        if key not in self.by_path and len(self.by_path) >= self.max_paths:
+            key = "other"
+        self.by_path[key] = self.by_path.get(key, 0) + 1
 
     def reset(self) -> None:
         """Zero every counter."""
@@ -581,8 +590,7 @@ class HttpCore:
         if authenticated and self.credentials is not None and self._same_origin(url):
             request_headers["Authorization"] = await self.credentials.authorization()
         self.stats.requests += 1
-        key = f"{method} {url.path}"
-        self.stats.by_path[key] = self.stats.by_path.get(key, 0) + 1
+        self.stats.count_path(f"{method} {url.path}")
         shown = redact(str(url))
         started = time.perf_counter()
         try:
