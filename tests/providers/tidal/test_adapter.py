@@ -298,3 +298,24 @@ def test_token_expiry_is_read(emulator: TidalEmulator) -> None:
     token = emulator.issue_token()
     assert token.expires_at is not None
     assert token.expires_at > dt.datetime.now(dt.UTC)
+
+
+async def test_a_v1_document_is_a_provider_error_not_a_crash(shared_fixtures: Path) -> None:
+    """The legacy (v1-shaped) recording answered where a v2 document is expected."""
+    legacy = (
+        shared_fixtures / "matching/kellnerd+harmony/tidal_v1_album_130201923_items_GB.json"
+    ).read_bytes()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=legacy, headers={"Content-Type": "application/json"})
+
+    async with TidalProvider(
+        access_token="t",
+        api_url="http://tidal.test/v2",
+        country_code="GB",
+        transport=httpx.MockTransport(handler),
+    ) as provider:
+        with pytest.raises(ProviderError, match="malformed response"):
+            await provider.get_tracks([ProviderTrackId("130201924")])
+        with pytest.raises(ProviderError, match="malformed response"):
+            [t async for t in provider.iter_playlist_tracks(ProviderPlaylistId("x"))]
