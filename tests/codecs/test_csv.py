@@ -468,3 +468,11 @@ def test_lenient_read_never_crashes_on_junk() -> None:
 )
 def test_sniff(head: bytes, at_least: float, at_most: float) -> None:
     assert at_least <= CSV.sniff(head) <= at_most
+
+
+def test_fields_up_to_the_row_cap_are_read() -> None:
+    """A 600 KiB cell spread over lines is fine: only the 1 MiB line / 4 MiB row caps apply."""
+    big = "\n".join(["x" * 1000] * 600)
+    data = b'title,artist\n"' + big.encode() + b'",a\n'
+    (track,) = CSV.read(data).tracks
+    assert len(track.title) == len(big)

@@ -8,8 +8,9 @@ Reading
     are kept in ``Track.extras`` as ``"csv.<header>"`` and written back. Memory is bounded
     per row: a physical line over 1 MiB, a row over 4 MiB (an unterminated quote), more
     than 4096 columns, NUL bytes or undecodable text raise ``PlaylistFormatError`` with the
-    line number. The process-wide ``csv.field_size_limit`` is left alone; these limits hold
-    whatever it is set to.
+    line number. The process-wide ``csv.field_size_limit`` is raised to 4 MiB when it is
+    lower (the default is 128 KiB, too small for some exports) and never lowered: the
+    codec's own per-line and per-row caps are what bound memory, whatever it is set to.
 
 Writing
     UTF-8 with a BOM (what spreadsheet programs need to read UTF-8), ``,`` delimiter,
@@ -826,6 +827,8 @@ def _open(
     encoding, bom = _encoding(head)
     head_text = head[bom:].decode(encoding, errors="replace")
     delimiter, _ = _header_delimiter(_first_line(head_text))
+    if csv.field_size_limit() < _MAX_ROW:
+        csv.field_size_limit(_MAX_ROW)
     raw = io.BufferedReader(_Rejoined(head[bom:], stream), buffer_size=_HEAD)
     text = io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
     feed = _LineFeed(text, encoding)
