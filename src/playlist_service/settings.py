@@ -32,14 +32,21 @@ Variable                                           Meaning
 ``PLAYLIST_SERVICE_ALLOWED_REDIRECTS``             comma list of app redirect URI prefixes
 ``PLAYLIST_SERVICE_MIGRATION_TIMEOUT``             seconds for schema migrations (60)
 ``PLAYLIST_SERVICE_DEMO``                          ``1`` starts the provider emulators
+``PLAYLIST_SERVICE_CORS_ORIGINS``                  comma list of allowed browser origins
+``PLAYLIST_SERVICE_TRUSTED_PROXIES``               comma list of proxy networks (CIDR)
+``PLAYLIST_SERVICE_RATE_LIMIT``                    per client, all routes (``100/minute``)
+``PLAYLIST_SERVICE_AUTH_RATE_LIMIT``               per client, ``/auth/`` (``10/minute``)
+``PLAYLIST_SERVICE_RATE_LIMITS_ENABLED``           ``0`` switches rate limiting off
 =================================================  =========================================
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -194,6 +201,16 @@ class Settings:
     """Run pending migrations when the API starts (embedded default)."""
     demo: bool = False
     """Start loopback provider emulators and register them as providers."""
+    cors_origins: tuple[str, ...] = ()
+    """Browser origins allowed to call the API (exact ``scheme://host[:port]``)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Networks of reverse proxies whose ``X-Forwarded-For`` names the client."""
+    rate_limit: str = "100/minute"
+    """Requests per client on every route (``limits`` notation)."""
+    auth_rate_limit: str = "10/minute"
+    """Requests per client on ``/auth/`` routes, on top of :attr:`rate_limit`."""
+    rate_limits_enabled: bool = True
+    """Switch rate limiting off (load tests behind a proxy that limits already)."""
 
     @property
     def base_url(self) -> str:
@@ -274,7 +291,20 @@ class Settings:
             values["allowed_redirects"] = tuple(
                 item.strip() for item in redirects.split(",") if item.strip()
             )
-        for name, attr in (("DEMO", "demo"), ("MIGRATE_ON_START", "migrate_on_start")):
+        for name, attr in (
+            ("CORS_ORIGINS", "cors_origins"),
+            ("TRUSTED_PROXIES", "trusted_proxies"),
+        ):
+            if (listed := get(name)) is not None:
+                values[attr] = tuple(item.strip() for item in listed.split(",") if item.strip())
+        for name, attr in (("RATE_LIMIT", "rate_limit"), ("AUTH_RATE_LIMIT", "auth_rate_limit")):
+            if (limit := get(name)) is not None:
+                values[attr] = limit
+        for name, attr in (
+            ("DEMO", "demo"),
+            ("MIGRATE_ON_START", "migrate_on_start"),
+            ("RATE_LIMITS_ENABLED", "rate_limits_enabled"),
+        ):
             value = get(name)
             if value is not None:
                 values[attr] = value.lower() in {"1", "true", "yes", "on"}
@@ -297,6 +327,20 @@ class Settings:
             raise SettingsError("WORKER must be 'inprocess' or 'external'")
         if self.access_token_ttl <= 0 or self.refresh_token_ttl <= 0:
             raise SettingsError("token lifetimes must be positive")
+        for network in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise SettingsError(f"TRUSTED_PROXIES: {network!r} is not a network") from exc
+        for name, limit in (
+            ("RATE_LIMIT", self.rate_limit),
+            ("AUTH_RATE_LIMIT", self.auth_rate_limit),
+        ):
+            if not re.fullmatch(r"\s*\d+\s*(/|per)\s*(\d+\s*)?[a-z]+\s*", limit):
+                raise SettingsError(f"{name} looks like '100/minute', not {limit!r}")
+        for origin in self.cors_origins:
+            if not re.fullmatch(r"https?://[^/\s]+", origin.rstrip("/")):
+                raise SettingsError(f"CORS_ORIGINS: {origin!r} is not scheme://host[:port]")
 
 
 def normalise_database_url(url: str) -> str:

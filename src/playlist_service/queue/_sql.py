@@ -23,6 +23,7 @@ from playlist_service.queue._models import (
     Lease,
     LeaseLost,
 )
+from playlist_service.store import begin
 from playlist_service.store.tables import utcnow
 from playlist_service.store.tables_jobs import job_checkpoints, job_events, jobs
 
@@ -113,8 +114,12 @@ class SqlJobQueue:
         webhook_url: str | None = None,
         job_id: str | None = None,
     ) -> Job:
-        """Store a new queued job and its ``queued`` event in one transaction."""
-        async with self._engine.begin() as conn:
+        """Store a new queued job and its ``queued`` event in one transaction.
+
+        Inside a request's unit of work (an ``Idempotency-Key`` request) the job commits
+        together with the stored response.
+        """
+        async with begin(self._engine) as conn:
             return await self._insert_job(
                 conn,
                 kind,

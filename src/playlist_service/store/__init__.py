@@ -10,17 +10,21 @@ from playlist_service.store._migrate import (
     head_revision,
     upgrade,
 )
+from playlist_service.store._unit import UnitOfWork, begin, unit_of_work
 from playlist_service.store.tables import metadata
 
 __all__ = [
     "MIGRATIONS_DIR",
     "MigrationTimeout",
+    "UnitOfWork",
     "alembic_config",
+    "begin",
     "create_engine",
     "current_revision",
     "downgrade",
     "head_revision",
     "is_sqlite",
     "metadata",
+    "unit_of_work",
     "upgrade",
 ]

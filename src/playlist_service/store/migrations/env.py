@@ -19,7 +19,7 @@ from alembic import context
 from playlist_service.store.tables import metadata
 
 # Every module declaring tables on the shared metadata, so autogenerate sees them all.
-for _module in ("playlist_service.store.tables_jobs",):
+for _module in ("playlist_service.store.tables_jobs", "playlist_service.store.tables_idempotency"):
     if importlib.util.find_spec(_module) is not None:
         importlib.import_module(_module)
 
