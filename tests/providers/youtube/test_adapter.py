@@ -251,3 +251,19 @@ def test_default_google_endpoints() -> None:
     config = oauth_config(client_id="c", redirect_uri="http://127.0.0.1/cb")
     assert config.authorize_url == "https://accounts.google.com/o/oauth2/v2/auth"
     assert config.token_url == "https://oauth2.googleapis.com/token"
+
+
+async def test_matcher_quota_hook(provider: YouTubeProvider) -> None:
+    from playlist_interop.matching import QuotaAware
+
+    assert isinstance(provider, QuotaAware)
+    assert provider.cost_of("search_text") == 101
+    assert provider.cost_of("add_tracks") == 50
+    assert provider.cost_of("get_tracks") == 1
+    assert provider.quota_remaining() == 10_000
+    await provider.search_text(TrackQuery(title="Song 1"))
+    assert provider.quota_remaining() == 10_000 - provider.cost_of("search_text")
+    with pytest.raises(ValueError, match="unknown"):
+        provider.cost_of("teleport")
+    provider.fetch_details = False
+    assert provider.cost_of("search_text") == 100

@@ -52,6 +52,21 @@ __all__ = ["YouTubeProvider"]
 
 _PAGE = 50
 _MUSIC_CATEGORY = "10"
+_OPERATION_COSTS: dict[str, tuple[str, ...]] = {
+    "current_user": ("channels.list",),
+    "iter_playlists": ("playlists.list",),
+    "get_playlist": ("playlists.list",),
+    "iter_playlist_tracks": ("playlistItems.list", "videos.list"),
+    "create_playlist": ("playlists.insert",),
+    "add_tracks": ("playlistItems.insert",),
+    "remove_tracks": ("playlistItems.delete",),
+    "reorder_tracks": ("playlistItems.update",),
+    "search_text": ("search.list", "videos.list"),
+    "get_tracks": ("videos.list",),
+    "search_isrc": (),
+}
+"""API methods one call of each ``Provider`` operation spends (per page, or per track for
+``add_tracks``/``remove_tracks``/``reorder_tracks``)."""
 
 
 class YouTubeProvider:
@@ -148,6 +163,27 @@ class YouTubeProvider:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    # -- the quota hook the matcher and migrations use ------------------------------------
+
+    def cost_of(self, operation: str) -> int:
+        """Units one call of a ``Provider`` operation spends (``"search_text"``: 101).
+
+        Page-wise operations are priced per page of 50; ``add_tracks``, ``remove_tracks`` and
+        ``reorder_tracks`` per track. Without ``fetch_details`` the ``videos.list`` completions
+        are not spent.
+        """
+        try:
+            methods = _OPERATION_COSTS[operation]
+        except KeyError:
+            raise ValueError(f"unknown provider operation {operation!r}") from None
+        if not self.fetch_details and operation in ("iter_playlist_tracks", "search_text"):
+            methods = methods[:1]
+        return sum(self.quota.cost(m) for m in methods)
+
+    def quota_remaining(self) -> int | None:
+        """Units left today in :attr:`quota`."""
+        return self.quota.remaining
 
     # -- the one request path (charging the quota first) ----------------------------------
 
