@@ -705,7 +705,7 @@ _OWN_DIRECTIVE = re.compile(
 )
 _COMMENT = st.one_of(
     _TEXT.map(lambda s: "#" + s),
-    st.from_regex(r"#EXT[A-Z]{1,8}(:[a-z=0-9 ]{0,10})?", fullmatch=True),
+    st.from_regex(r"#EXT[A-Z]{1,8}(:[a-z=0-9]([a-z=0-9 ]{0,8}[a-z=0-9])?)?", fullmatch=True),
     st.sampled_from(["#EXTALB", "#PLAYLIST", "#EXTGRP", "#", "#EXTVLCOPT:no-video"]),
 ).filter(lambda s: not _OWN_DIRECTIVE.match(s))
 _ATTR_KEY = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
