@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from playlist_interop.model import Album, ArtistCredit, Track
@@ -79,3 +83,33 @@ async def spotify(emulator: SpotifyEmulator) -> AsyncIterator[SpotifyProvider]:
     token = emulator.issue_token()
     async with SpotifyProvider(access_token=token.access_token, api_url=emulator.api_url) as p:
         yield p
+
+
+class EmulatorThread:
+    """A Spotify emulator on its own event loop, for tests of the synchronous CLI."""
+
+    def __init__(self, tracks: Sequence[Track]) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.emulator = SpotifyEmulator(tracks)
+
+    def __enter__(self) -> SpotifyEmulator:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.emulator.start(), self.loop).result(10)
+        return self.emulator
+
+    def __exit__(self, *exc_info: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.emulator.close(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture
+def cli_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SpotifyEmulator]:
+    """The emulator in a thread, with the CLI's environment pointing at it."""
+    with EmulatorThread(catalog(150)) as emu:
+        monkeypatch.setenv("PLAYLIST_CONFIG_DIR", str(tmp_path / "config"))
+        monkeypatch.setenv("PLAYLIST_SPOTIFY_API_URL", emu.api_url)
+        monkeypatch.setenv("PLAYLIST_SPOTIFY_ACCESS_TOKEN", emu.issue_token().access_token)
+        yield emu

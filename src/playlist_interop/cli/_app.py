@@ -24,7 +24,15 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
 # Order is the order of ``playlist --help``.
-_COMMANDS: tuple[str, ...] = ("convert", "inspect", "providers", "login", "export")
+_COMMANDS: tuple[str, ...] = (
+    "convert",
+    "inspect",
+    "providers",
+    "login",
+    "export",
+    "match",
+    "migrate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
