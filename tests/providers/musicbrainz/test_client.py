@@ -204,3 +204,22 @@ async def test_malformed_answers_are_provider_errors(body: bytes) -> None:
     ) as mb:
         with pytest.raises(ProviderError):
             await mb.search_recordings("x")
+
+
+async def test_synthesised_recordings_have_the_recorded_shape(
+    emulator: MusicBrainzEmulator, shared_fixtures: Path
+) -> None:
+    from playlist_interop.providers.musicbrainz._wire import normalise_keys
+
+    real = normalise_keys(_release(shared_fixtures, OFFICIAL)["media"][0]["tracks"][0]["recording"])
+    [synthetic] = [r for r in emulator.recordings.values() if r["title"].startswith("Harder")]
+    async with httpx.AsyncClient(headers={"User-Agent": UA}) as http:
+        answer = await http.get(
+            f"{emulator.api_url}/recording/{synthetic['id']}",
+            params={"fmt": "json", "inc": "artist-credits+isrcs+releases+tags+genres"},
+        )
+    served = answer.json()
+    assert set(served) - {"releases"} <= set(real)
+    assert set(served["artist-credit"][0]) == set(real["artist-credit"][0])
+    assert set(served["artist-credit"][0]["artist"]) <= set(real["artist-credit"][0]["artist"])
+    assert served["isrcs"] == ["GBDUW0000059"]
