@@ -319,3 +319,33 @@ async def test_a_v1_document_is_a_provider_error_not_a_crash(shared_fixtures: Pa
             await provider.get_tracks([ProviderTrackId("130201924")])
         with pytest.raises(ProviderError, match="malformed response"):
             [t async for t in provider.iter_playlist_tracks(ProviderPlaylistId("x"))]
+
+
+async def test_token_expiry_mid_iteration_refreshes_and_continues(
+    emulator: TidalEmulator,
+) -> None:
+    pid = emulator.add_playlist("long", [str(50_000_000 + i) for i in range(1, 101)])
+    client = OAuthClient(
+        oauth_config(
+            client_id="cli", redirect_uri="http://127.0.0.1/cb", auth_url=emulator.auth_url
+        )
+    )
+    saved: list[OAuthToken] = []
+
+    async def saver(token: OAuthToken) -> None:
+        saved.append(token)
+
+    first = emulator.issue_token(client_id="cli")
+    session = OAuthSession(client, first, saver=saver)
+    async with TidalProvider(
+        credentials=session, api_url=emulator.api_url, country_code="GB"
+    ) as provider:
+        seen = 0
+        async for _ in provider.iter_playlist_tracks(ProviderPlaylistId(pid)):
+            seen += 1
+            if seen == 30:
+                emulator.tokens.expire_access_tokens()
+        assert seen == 100
+    assert session.refreshes == 1
+    assert saved[-1].refresh_token != first.refresh_token
+    await client.aclose()

@@ -267,3 +267,13 @@ async def test_matcher_quota_hook(provider: YouTubeProvider) -> None:
         provider.cost_of("teleport")
     provider.fetch_details = False
     assert provider.cost_of("search_text") == 100
+
+
+async def test_http_429_is_retried_without_charging_twice(
+    provider: YouTubeProvider, emulator: YouTubeEmulator
+) -> None:
+    emulator.faults.rate_limit(2, retry_after=2, path="/youtube/v3/channels")
+    await provider.current_user()
+    assert provider.stats.retries == 2
+    assert provider.stats.waited == pytest.approx(4)
+    assert provider.quota.spent == 1
