@@ -9,6 +9,8 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from playlist_interop.codecs import Codec, FormatWarning, get_codec
 from playlist_interop.codecs.csv import CSV, CsvCodec
@@ -476,3 +478,81 @@ def test_fields_up_to_the_row_cap_are_read() -> None:
     data = b'title,artist\n"' + big.encode() + b'",a\n'
     (track,) = CSV.read(data).tracks
     assert len(track.title) == len(big)
+
+
+# --------------------------------------------------------------------------- properties
+
+_any_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=12,
+)
+_names = _any_text.map(str.strip).filter(bool)
+_one_line = _any_text.filter(lambda s: "\n" not in s)
+
+
+@st.composite
+def _rich_tracks(draw: st.DrawFn) -> Track:
+    album = draw(
+        st.none()
+        | st.builds(
+            Album,
+            title=_any_text,
+            artists=st.lists(_names.map(ArtistCredit), max_size=2),
+            release_date=st.none() | st.sampled_from(["1999", "2001-02", "2010-03-04"]),
+            upc=st.none() | st.from_regex(r"[0-9]{12,13}", fullmatch=True),
+            images=st.lists(_one_line.map(Image), max_size=1),
+        )
+    )
+    return Track(
+        title=draw(_any_text),
+        artists=draw(st.lists(_names.map(ArtistCredit), max_size=3)),
+        album=album,
+        duration_ms=draw(st.none() | st.integers(0, 10**8)),
+        isrc=draw(st.none() | st.from_regex(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}", fullmatch=True)),
+        track_number=draw(st.none() | st.integers(0, 999)),
+        disc_number=draw(st.none() | st.integers(0, 99)),
+        explicit=draw(st.none() | st.booleans()),
+        provider_ids=draw(
+            st.dictionaries(
+                st.sampled_from(["spotify", "deezer", "tidal", "youtube"]), _names, max_size=3
+            )
+        ),
+        locations=draw(st.lists(_one_line, max_size=2)),
+        image=draw(st.none() | _one_line.map(Image)),
+        musicbrainz_recording_id=draw(st.none() | st.uuids().map(str)),
+        genres=draw(st.lists(_names, max_size=3)),
+        extras=draw(
+            st.dictionaries(st.sampled_from(["csv.Rating", "csv.My Notes"]), _any_text, max_size=2)
+        ),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_rich_tracks(), min_size=1, max_size=6))
+def test_generic_profile_round_trips_every_field_it_carries(tracks: list[Track]) -> None:
+    playlist = Playlist(tracks=tracks)
+    result = CSV.write(playlist)
+    assert [loss.field for loss in result.losses] == []
+    assert CSV.read(result.data, strict=True).tracks == playlist.tracks
+    streamed = io.BytesIO()
+    assert CSV.write_stream(playlist, iter(tracks), streamed) == ()
+    assert tuple(CSV.iter_tracks(io.BytesIO(streamed.getvalue()))) == playlist.tracks
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_arbitrary_bytes_never_crash(data: bytes) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with contextlib.suppress(PlaylistFormatError):
+            CSV.read(b"title,artist\n" + data)
+        with contextlib.suppress(PlaylistFormatError):
+            CSV.read(data)
+        CSV.sniff(data)
+
+
+def test_nul_characters_are_dropped_and_reported() -> None:
+    result = CSV.write(Playlist(tracks=[Track("a\x00b")]))
+    assert [(loss.field, loss.tracks) for loss in result.losses] == [("text.nul_characters", 1)]
+    assert CSV.read(result.data).tracks[0].title == "ab"

@@ -751,7 +751,7 @@ class _LossCounter:
                 counts[f"provider_ids.{provider}"] += 1
         if track.locations:
             if has("location"):
-                if any("\n" in loc or "\r" in loc for loc in track.locations):
+                if any(not loc or "\n" in loc for loc in track.locations):
                     counts["locations"] += 1
             elif self.spotify_only:
                 spotify_local = track.locations[0].startswith("spotify:") and not (
@@ -991,6 +991,9 @@ class CsvCodec:
                         c or _text(extras.get(k)) for c, k in zip(cells, fallbacks, strict=True)
                     ]
                 cells = [c if not c or c[0] not in risky else neutralise(c) for c in cells]
+                if "\x00" in "".join(cells):  # a NUL would make the file read as binary
+                    cells = [c.replace("\x00", "") for c in cells]
+                    counter.counts["text.nul_characters"] += 1
                 if not any(cells):
                     counter.counts["tracks.empty"] += 1
                 writerow(cells)
