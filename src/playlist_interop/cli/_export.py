@@ -19,13 +19,26 @@ from playlist_interop.types import ProviderPlaylistId
 __all__ = ["parse_reference", "register", "run"]
 
 _OPEN_URL = re.compile(r"^https?://open\.(spotify)\.com/(?:[a-z-]+/)?playlist/([^/?#]+)")
+_SHARE_URLS = (
+    ("deezer", re.compile(r"^https?://(?:www\.)?deezer\.com/(?:[a-z]{2}/)?playlist/(\d+)")),
+    ("tidal", re.compile(r"^https?://(?:listen\.)?tidal\.com/(?:browse/)?playlist/([0-9a-f-]+)")),
+    (
+        "youtube",
+        re.compile(r"^https?://(?:www\.|music\.)?youtube\.com/playlist\?(?:.*&)?list=([\w-]+)"),
+    ),
+)
 
 
 def parse_reference(text: str) -> tuple[str, ProviderPlaylistId]:
-    """``spotify:ID``, ``spotify:playlist:ID`` or an ``open.spotify.com`` playlist URL."""
+    """``spotify:ID``, ``spotify:playlist:ID`` or a playlist URL of open.spotify.com,
+    deezer.com, tidal.com or youtube.com."""
     url = _OPEN_URL.match(text)
     if url:
         return url.group(1), ProviderPlaylistId(url.group(2))
+    for provider, pattern in _SHARE_URLS:
+        shared = pattern.match(text)
+        if shared:
+            return provider, ProviderPlaylistId(shared.group(1))
     name, sep, rest = text.partition(":")
     if not sep or not name or not rest:
         raise UnsupportedFormatError(f"expected PROVIDER:PLAYLIST_ID, got {text!r}", codec="export")

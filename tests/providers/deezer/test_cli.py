@@ -85,3 +85,13 @@ def test_login_needs_the_app_secret(
     monkeypatch.delenv("PLAYLIST_DEEZER_CLIENT_SECRET")
     assert main(["login", "deezer", "--port", "0", "--no-browser", "--timeout", "1"]) == 2
     assert "PLAYLIST_DEEZER_CLIENT_SECRET" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://www.deezer.com/fr/playlist/908622995", "https://deezer.com/playlist/908622995"],
+)
+def test_share_urls_are_references(url: str) -> None:
+    from playlist_interop.cli._export import parse_reference
+
+    assert parse_reference(url) == ("deezer", "908622995")

@@ -75,3 +75,11 @@ def test_login_then_export_saves_rotated_refresh_tokens(
     rotated = json.loads(token_path.read_text())
     assert rotated["refresh_token"] != stored["refresh_token"]
     assert stat.S_IMODE(token_path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("host", ["https://tidal.com/browse", "https://listen.tidal.com"])
+def test_share_urls_are_references(host: str) -> None:
+    from playlist_interop.cli._export import parse_reference
+
+    uuid = "36ea71a8-445e-41a4-82ab-6628c581535d"
+    assert parse_reference(f"{host}/playlist/{uuid}") == ("tidal", uuid)

@@ -72,3 +72,16 @@ def test_login_asks_offline_access_then_export(
     exported = read_playlist(target)
     assert [t.title for t in exported.tracks] == [t.title for t in DEFAULT_SEED_TRACKS]
     assert json.loads(token_path.read_text())["refresh_token"] == stored["refresh_token"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.youtube.com/playlist?list=PLFgquLnL59alCl_2TQvOiD5Vgm1hCaGSI",
+        "https://music.youtube.com/playlist?si=x&list=PLFgquLnL59alCl_2TQvOiD5Vgm1hCaGSI",
+    ],
+)
+def test_share_urls_are_references(url: str) -> None:
+    from playlist_interop.cli._export import parse_reference
+
+    assert parse_reference(url) == ("youtube", "PLFgquLnL59alCl_2TQvOiD5Vgm1hCaGSI")
