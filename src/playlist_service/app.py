@@ -21,6 +21,7 @@ from playlist_service import keys
 from playlist_service.accounts import AccountStore
 from playlist_service.api._spec import load_spec
 from playlist_service.api.handlers import artists, auth, jobs, me, meta, playlists
+from playlist_service.api.middlewares.contract import query_contract_middleware
 from playlist_service.api.middlewares.request_id import (
     add_request_id_header,
     request_id_middleware,
@@ -43,7 +44,7 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # playlist files; larger bodies get a 413 problem
 
 
-def _middlewares(settings: Settings) -> list[Middleware]:
+def _middlewares(settings: Settings, spec: dict[str, Any]) -> list[Middleware]:
     """The middleware chain, outermost first. Each entry says why it sits where it does."""
     del settings  # the production middlewares (issue 8) read it
     return [
@@ -54,9 +55,12 @@ def _middlewares(settings: Settings) -> list[Middleware]:
         # 4. Errors: anything raised below leaves as application/problem+json.
         problem_middleware,
         # 5. (slot) rate limits: inside errors; its 429 is a problem document.
-        # 6. Authentication: Bearer session JWT -> keys.PRINCIPAL (401 when invalid).
+        # 6. Contract: query parameters the contract does not define are a 400 (cheap, so
+        #    before authentication's database lookup).
+        query_contract_middleware(spec),
+        # 7. Authentication: Bearer session JWT -> keys.PRINCIPAL (401 when invalid).
         auth_middleware,
-        # 7. (slot) idempotency keys: innermost, so a replay is keyed by the principal.
+        # 8. (slot) idempotency keys: innermost, so a replay is keyed by the principal.
     ]
 
 
@@ -168,13 +172,14 @@ _ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
 
 def create_app(settings: Settings, **app_kwargs: Any) -> web.Application:
     """Build the service for ``settings``; nothing is opened until the app starts."""
+    spec = load_spec()
     app = web.Application(
-        middlewares=_middlewares(settings),
+        middlewares=_middlewares(settings, spec),
         client_max_size=MAX_UPLOAD_BYTES,
         **app_kwargs,
     )
     app[keys.SETTINGS] = settings
-    app[keys.OPENAPI_SPEC] = load_spec()
+    app[keys.OPENAPI_SPEC] = spec
     app.cleanup_ctx.extend(_cleanup_contexts(settings))
     app.on_response_prepare.append(add_request_id_header)
     for table in _ROUTE_TABLES:

@@ -21,6 +21,7 @@ from http import HTTPStatus
 from typing import Any, Final
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
 from playlist_interop.errors import (
@@ -200,6 +201,11 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         if exc.status < 400:  # redirects and other non-errors pass through
             raise
         return _from_http_exception(exc).to_response(request_id)
+    except HttpProcessingError as exc:  # malformed input met while reading a body
+        status = exc.code if 400 <= exc.code < 500 else 400
+        return ProblemError(
+            status, "malformed-request", "the request body is malformed"
+        ).to_response(request_id)
     except PlaylistInteropError as exc:
         problem = problem_from_library_error(exc)
         if problem.status >= 500:

@@ -200,7 +200,9 @@ class MobileLogin:
                 )
             ).first()
             if row is None or row.provider != provider:
-                raise LoginError("invalid-state", "unknown sign-in state")
+                raise LoginError(
+                    "attempt-not-found", "no sign-in attempt has this state", status=404
+                )
             # Claim the attempt: one callback per state, even if the browser retries.
             claimed = await conn.execute(
                 sa.update(t)
@@ -208,7 +210,9 @@ class MobileLogin:
                 .values(status="exchanging")
             )
         if claimed.rowcount != 1:
-            raise LoginError("invalid-state", "this sign-in was already used or has expired")
+            raise LoginError(
+                "attempt-used", "this sign-in was already completed or has expired", status=409
+            )
         if error or not code:
             return await self._finish(row.id, failed=error or "no-code")
         try:
@@ -302,7 +306,7 @@ class MobileLogin:
                 )
             ).first()
             if row is None:
-                raise LoginError("invalid-grant", "unknown or unusable sign-in attempt")
+                raise LoginError("attempt-not-found", "no such sign-in attempt", status=404)
             if row.expires_at <= now:
                 raise LoginError("attempt-expired", "the sign-in attempt has expired")
             if row.status != "complete" or row.user_id is None:

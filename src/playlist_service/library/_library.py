@@ -249,15 +249,10 @@ class Library:
                     for k in chunk
                 ],
             )
-            ids = dict(
-                (
-                    await conn.execute(
-                        sa.select(artists.c.name_key, artists.c.id).where(
-                            artists.c.name_key.in_(chunk)
-                        )
-                    )
-                ).tuples()
+            result = await conn.execute(
+                sa.select(artists.c.name_key, artists.c.id).where(artists.c.name_key.in_(chunk))
             )
+            ids: dict[str, str] = {row.name_key: row.id for row in result}
             await conn.execute(
                 _insert_ignore(conn, playlist_artists),
                 [

@@ -132,8 +132,10 @@ async def test_redeem_twice_and_callback_replay_fail(service: ContractClient) ->
     params = parse_qs_single(parts.query)
     assert (await service.get(parts.path, params=params)).status == 302
     replay = await service.get(parts.path, params=params)
-    assert replay.status == 400
-    assert replay.json()["code"] == "invalid-state"
+    assert replay.status == 409
+    assert replay.json()["code"] == "attempt-used"
+    unknown = await service.get(parts.path, params={**params, "state": "made-up"})
+    assert unknown.status == 404
     body = {"attempt_id": started["attempt_id"], "code_verifier": pkce.verifier}
     assert (await service.post("/auth/redeem", json=body)).status == 200
     again = await service.post("/auth/redeem", json=body)

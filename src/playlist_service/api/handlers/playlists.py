@@ -204,7 +204,11 @@ async def import_file(request: web.Request) -> web.Response:
                 filename = part.filename or filename
                 data = await _read_limited(part.read_chunk)
             elif part.name == "format":
-                fmt = (await part.text()).strip() or fmt
+                raw = await part.read(decode=False)
+                try:
+                    fmt = raw.decode("utf-8").strip() or fmt
+                except UnicodeDecodeError:
+                    raise ProblemError(400, "invalid-request", "format is not UTF-8") from None
         if data is None:
             raise ProblemError(400, "invalid-request", "the multipart body has no file part")
     else:
