@@ -16,8 +16,10 @@ import yaml
 from playlist_interop.errors import AuthError, NotFound, ProviderError, RateLimited
 from playlist_interop.model import Track
 from playlist_interop.providers._http import RetryPolicy
+from playlist_interop.providers._jsondoc import JsonObject
 from playlist_interop.providers._protocol import TrackQuery
 from playlist_interop.providers.deezer import DeezerOAuth, DeezerProvider
+from playlist_interop.providers.deezer._map import map_track
 from playlist_interop.providers.deezer._wire import build_search_query, parse_token_response
 from playlist_interop.testing.emulators.deezer import DeezerEmulator
 from playlist_interop.types import DurationMs, Isrc, ProviderPlaylistId, ProviderTrackId
@@ -426,3 +428,17 @@ async def test_no_secret_reaches_logs_or_errors(
     assert any("/api/user/me" in m for m in messages)  # requests were logged
     for secret in (token.access_token, emulator.secret, code):
         assert not any(secret in m for m in messages)
+
+
+def test_recorded_album_tracks_map(shared_fixtures: Path) -> None:
+    """Album pages carry a leaner track object (artist without pictures or link)."""
+    album = json.loads(
+        (shared_fixtures / "matching/kellnerd+harmony/deezer_album_629506181.json").read_text()
+    )
+    [track] = [map_track(JsonObject.of(t, provider="deezer")) for t in album["tracks"]["data"]]
+    assert track.title == "Die With A Smile"
+    assert track.artist_names == ("Lady Gaga",)
+    assert track.duration_ms == 250_000
+    assert track.isrc is None
+    assert track.album is not None
+    assert track.album.provider_ids == {"deezer": "629506181"}

@@ -11,6 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from playlist_interop.errors import AuthError, NotFound, ProviderError, RateLimited
 from playlist_interop.model import Track
@@ -349,3 +351,10 @@ async def test_token_expiry_mid_iteration_refreshes_and_continues(
     assert session.refreshes == 1
     assert saved[-1].refresh_token != first.refresh_token
     await client.aclose()
+
+
+@given(st.integers(min_value=0, max_value=10 * 3600 * 1000))
+def test_emulated_durations_round_trip(ms: int) -> None:
+    from playlist_interop.testing.emulators._tidal import _iso_duration
+
+    assert parse_duration(_iso_duration(ms)) == round(ms / 1000) * 1000
