@@ -90,7 +90,7 @@ def test_wrong_number_of_entries() -> None:
     data = GOOD.replace(b"NumberOfEntries=2", b"NumberOfEntries=5")
     playlist, caught = read(data)
     assert len(playlist.tracks) == 2
-    assert [w.reason for w in caught] == ["NumberOfEntries says 5, the file has 2"]
+    assert [(w.reason, w.line) for w in caught] == [("NumberOfEntries says 5, the file has 2", 8)]
     with pytest.raises(PlaylistFormatError, match="NumberOfEntries says 5"):
         read(data, strict=True)
 

@@ -79,7 +79,8 @@ class _Reader:
         self._pending: dict[int, _Entry] = {}
         self._emitted_max = 0
         self._last_index = 0
-        self._gaps = False
+        self._count_line: int | None = None
+        self._gap_line: int | None = None  # first line of the first entry after a gap
         self._seen_single: set[str] = set()
 
     def problem(self, reason: str, line: int | None = None, column: int | None = None) -> None:
@@ -175,6 +176,7 @@ class _Reader:
         if lower == "numberofentries":
             if _INTEGER.fullmatch(value) and int(value) >= 0:
                 self.declared_count = int(value)
+                self._count_line = number
             else:
                 self.problem(f"NumberOfEntries {value[:40]!r} is not a number", number)
         elif lower == "version":
@@ -232,8 +234,8 @@ class _Reader:
             if entry.file is None:
                 self.problem(f"entry {index} has no File{index}; skipped", entry.first_line)
                 continue
-            if index != self._last_index + 1:
-                self._gaps = True
+            if index != self._last_index + 1 and self._gap_line is None:
+                self._gap_line = entry.first_line
             self._last_index = index
             self.count += 1
             yield self._track(entry)
@@ -253,11 +255,17 @@ class _Reader:
             if self.strict:
                 self.problem("NumberOfEntries is missing")
         elif self.declared_count != self.count:
-            self.problem(f"NumberOfEntries says {self.declared_count}, the file has {self.count}")
+            self.problem(
+                f"NumberOfEntries says {self.declared_count}, the file has {self.count}",
+                self._count_line,
+            )
         if self.version is None and self.strict:
             self.problem("Version is missing")
-        if self._gaps:
-            self.problem("entries are not numbered 1, 2, 3... without gaps; read in index order")
+        if self._gap_line is not None:
+            self.problem(
+                "entries are not numbered 1, 2, 3... without gaps; read in index order",
+                self._gap_line,
+            )
 
 
 class PLSCodec:
