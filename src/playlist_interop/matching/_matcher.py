@@ -21,7 +21,7 @@ from playlist_interop.model import Track
 from playlist_interop.providers._protocol import Capability, Provider, TrackQuery
 from playlist_interop.types import DurationMs, ProviderName
 
-__all__ = ["Matcher", "QuotaAware", "build_queries"]
+__all__ = ["Matcher", "QuotaAware", "affordable", "build_queries"]
 
 T = TypeVar("T")
 
@@ -43,11 +43,14 @@ class QuotaAware(Protocol):
         ...
 
 
-def _affordable(provider: object, operation: str) -> tuple[bool, int, int | None]:
-    """Whether ``operation`` fits the provider's remaining quota: (ok, cost, remaining)."""
+def affordable(provider: object, operation: str, times: int = 1) -> tuple[bool, int, int | None]:
+    """Whether ``times`` calls of ``operation`` fit the provider's quota: (ok, cost, remaining).
+
+    Providers without the :class:`QuotaAware` hook are unmetered (always ``ok``).
+    """
     if not isinstance(provider, QuotaAware):
         return True, 0, None
-    cost = provider.cost_of(operation)
+    cost = provider.cost_of(operation) * times
     remaining = provider.quota_remaining()
     return (remaining is None or cost <= remaining), cost, remaining
 
@@ -108,14 +111,15 @@ class Matcher:
         policy: Decision thresholds.
         corrections: Remembered decisions; they win over any lookup.
         limit: Candidates asked for per text query.
-        max_text_queries: Most text queries per track (the first is always tried).
+        max_text_queries: Most text queries per track; by default 3, or 1 for a provider
+            with a unit quota (:class:`QuotaAware`), where each search is expensive.
     """
 
     provider: Provider
     policy: MatchPolicy = attrs.field(factory=MatchPolicy)
     corrections: CorrectionStore | None = None
     limit: int = 10
-    max_text_queries: int = 3
+    max_text_queries: int | None = None
     lookups: int = attrs.field(default=0, init=False)
     """Provider calls made so far."""
 
@@ -164,8 +168,11 @@ class Matcher:
                 if result.matched:
                     return self._with_queries(result, queries)
         if Capability.SEARCH_TEXT in capabilities:
+            most = self.max_text_queries
+            if most is None:
+                most = 1 if isinstance(self.provider, QuotaAware) else 3
             for index, query in enumerate(build_queries(source)):
-                if index >= self.max_text_queries:
+                if index >= most:
                     break
                 found = await self._call(
                     "search_text",
@@ -194,7 +201,7 @@ class Matcher:
         call: Callable[[], Awaitable[list[Track]]],
         description: str,
     ) -> list[Track] | None:
-        ok, cost, remaining = _affordable(self.provider, operation)
+        ok, cost, remaining = affordable(self.provider, operation)
         if not ok:
             if not queries:
                 raise QuotaExceeded(

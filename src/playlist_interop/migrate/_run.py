@@ -11,8 +11,9 @@ from pathlib import Path
 import attrs
 
 from playlist_interop.codecs import detect_format, write_playlist
-from playlist_interop.errors import MigrationCancelled, MigrationError
+from playlist_interop.errors import MigrationCancelled, MigrationError, QuotaExceeded
 from playlist_interop.matching import CorrectionStore, Matcher, MatchPolicy
+from playlist_interop.matching._matcher import affordable
 from playlist_interop.migrate._plan import (
     Endpoint,
     MigrationPlan,
@@ -166,6 +167,15 @@ async def migrate(
         if cancelled():
             raise MigrationCancelled(f"cancelled after adding {state.added} of {len(ids)}")
         batch = ids[state.added : state.added + size]
+        ok, cost, remaining = affordable(provider, "add_tracks", len(batch))
+        if not ok:
+            # Stop before anything is in flight: the resume needs no verification read.
+            raise QuotaExceeded(
+                f"no quota left to add {len(batch)} more; {state.added} of {len(ids)} added",
+                provider=provider.name,
+                needed=cost,
+                remaining=remaining or 0,
+            )
         state = await save(attrs.evolve(state, in_flight=len(batch)))
         snapshot = await provider.add_tracks(playlist_id, batch)
         state = await save(
