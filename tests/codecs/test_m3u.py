@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import io
+import json
 import os
 import re
 import warnings
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from playlist_interop.codecs import Codec, FormatWarning, get_codec
 from playlist_interop.codecs.m3u import M3U, M3UCodec
 from playlist_interop.errors import PlaylistFormatError
-from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
+from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track, make_converter
 from playlist_interop.types import DurationMs, Isrc, ProviderName, ProviderTrackId
 
 
@@ -764,3 +765,11 @@ def test_hypothesis_round_trip(
         again = M3U.read(result.data, strict=True)
     assert again == playlist
     assert M3U.write(again).data == result.data
+
+
+def test_kept_lines_survive_the_json_converter() -> None:
+    data = b'#EXTM3U a="1"\n# c\n#PLAYLIST:P\n#EXTINF:1 k="v",A - T\n#EXTVLCOPT:x\nt.mp3\n# end\n'
+    playlist = read(data)[0]
+    converter = make_converter()
+    document = json.loads(json.dumps(converter.unstructure(playlist)))
+    assert M3U.write(converter.structure(document, Playlist)).data == data
