@@ -162,11 +162,19 @@ async def test_json_file_corrections_persist(tmp_path: Path) -> None:
 
 async def test_quota_skips_fallbacks_it_cannot_afford() -> None:
     provider = QuotaFakeProvider([song("Other", "Else", id="o")], units=150)
-    result = await Matcher(provider).match(source("Zebra", "Nobody"))
+    result = await Matcher(provider, max_text_queries=3).match(source("Zebra", "Nobody"))
     assert provider.calls == ["search_text"]
     assert provider.units == 50
     assert result.status is MatchStatus.UNMATCHED
     assert any("skipped: quota" in query for query in result.explanation.queries)
+
+
+async def test_metered_providers_get_one_query_per_track_by_default() -> None:
+    provider = QuotaFakeProvider([song("Other", "Else", id="o")], units=10_000)
+    result = await Matcher(provider).match(source("Zebra (feat. Q)", "Nobody"))
+    assert provider.calls == ["search_text"]
+    assert provider.units == 9_900
+    assert result.status is MatchStatus.UNMATCHED
 
 
 async def test_quota_spent_before_the_first_lookup_raises() -> None:
