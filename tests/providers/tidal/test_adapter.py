@@ -145,6 +145,7 @@ async def test_playlist_life_cycle(provider: TidalProvider, emulator: TidalEmula
     assert emulator.playlist_track_ids(ref.id)[-1] == ids[3]
 
 
+@pytest.mark.slow  # 500 round trips: TIDAL pages hold 20 items
 async def test_ten_thousand_items_in_minimal_cursor_pages(emulator: TidalEmulator) -> None:
     ids = [emulator.add_track(t) for t in synthetic_tracks(10_000, start=1000)]
     pid = emulator.add_playlist("big", ids)
