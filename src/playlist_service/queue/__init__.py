@@ -12,9 +12,15 @@ from playlist_service.queue._models import (
     QueueError,
 )
 from playlist_service.queue._protocol import JobQueue
-from playlist_service.queue._sql import WEBHOOK_KIND, FencedTransaction, SqlJobQueue
+from playlist_service.queue._sql import (
+    WAKEUP_CHANNEL,
+    WEBHOOK_KIND,
+    FencedTransaction,
+    SqlJobQueue,
+)
 
 __all__ = [
+    "WAKEUP_CHANNEL",
     "WEBHOOK_KIND",
     "Backoff",
     "FencedTransaction",

@@ -27,7 +27,10 @@ from playlist_service.store import begin
 from playlist_service.store.tables import utcnow
 from playlist_service.store.tables_jobs import job_checkpoints, job_events, jobs
 
-__all__ = ["WEBHOOK_KIND", "FencedTransaction", "SqlJobQueue"]
+__all__ = ["WAKEUP_CHANNEL", "WEBHOOK_KIND", "FencedTransaction", "SqlJobQueue"]
+
+WAKEUP_CHANNEL = "playlist_service_jobs"
+"""PostgreSQL ``NOTIFY`` channel announcing new due jobs to listening workers."""
 
 WEBHOOK_KIND = "webhook"
 """Kind of the jobs that deliver a finished job's webhook (enqueued with the outcome)."""
@@ -169,7 +172,45 @@ class SqlJobQueue:
                 job_id=values["id"], seq=1, at=now, type="queued", data={"kind": kind}
             )
         )
+        if delay <= 0:
+            await self._announce(conn, kind)
         return _job_from_values(values)
+
+    async def _announce(self, conn: AsyncConnection, kind: str) -> None:
+        """Wake listening workers when the transaction commits (PostgreSQL only)."""
+        if conn.dialect.name == "postgresql":
+            await conn.execute(sa.select(sa.func.pg_notify(WAKEUP_CHANNEL, kind)))
+
+    def wakeups(self, callback: Callable[[], None]) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Call ``callback`` whenever a job is queued, for as long as the context is open.
+
+        On PostgreSQL this holds one connection that listens on :data:`WAKEUP_CHANNEL`
+        (enqueues ``NOTIFY`` it in their transaction), so separate worker processes pick new
+        jobs up at once instead of at their next poll; it yields ``True``. Elsewhere it does
+        nothing and yields ``False`` (an embedded worker is woken directly). Polling stays
+        the safety net either way: a lost notification only delays a job to the next poll.
+        """
+        return self._wakeups(callback)
+
+    @contextlib.asynccontextmanager
+    async def _wakeups(self, callback: Callable[[], None]) -> AsyncIterator[bool]:
+        if self._engine.dialect.name != "postgresql":
+            yield False
+            return
+        async with self._engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+
+            def on_notify(*_args: object) -> None:
+                callback()
+
+            await driver.add_listener(WAKEUP_CHANNEL, on_notify)
+            try:
+                yield True
+            finally:
+                with contextlib.suppress(Exception):
+                    await driver.remove_listener(WAKEUP_CHANNEL, on_notify)
 
     # --- workers -----------------------------------------------------------------------
 
@@ -370,7 +411,7 @@ class SqlJobQueue:
         return await self._finish(lease, JobState.CANCELLED, {}, "cancelled", {"by": "worker"})
 
     async def release(self, lease: Lease) -> Job:
-        """Requeue now without counting the attempt."""
+        """Requeue now without counting the attempt (and wake listening workers)."""
         return await self._finish(
             lease,
             JobState.QUEUED,
@@ -409,6 +450,8 @@ class SqlJobQueue:
             job = _job_from_values(row)
             await self._insert_event(conn, job.id, job.event_seq, (now, event_type, event_data))
             await self._webhook_if_final(conn, job)
+            if event_type == "released":
+                await self._announce(conn, job.kind)
         return job
 
     async def _webhook_if_final(self, conn: AsyncConnection, job: Job) -> None:

@@ -130,37 +130,46 @@ class Worker:
 
     async def run(self) -> None:
         """Claim and run jobs until :meth:`stop`."""
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                try:
+                    await stack.enter_async_context(self._services.queue.wakeups(self.notify))
+                except (OSError, OperationalError, DBAPIError):
+                    _log.warning("no job notifications; polling only", exc_info=True)
+                await self._loop()
+        finally:
+            await self._drain()
+
+    async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_reap = 0.0
         queue = self._services.queue
-        try:
-            while not self._stopping.is_set():
-                if loop.time() >= next_reap:
-                    next_reap = loop.time() + self._options.reap_seconds
-                    try:
-                        await queue.reap_expired()
-                    except (OSError, OperationalError, DBAPIError):
-                        _log.warning("reaping expired leases failed", exc_info=True)
-                if len(self._tasks) < self._options.concurrency:
-                    try:
-                        lease = await queue.claim(
-                            self.worker_id,
-                            kinds=self._handlers.keys(),
-                            lease_seconds=self._options.lease_seconds,
-                        )
-                    except (OSError, OperationalError, DBAPIError):
-                        _log.warning("claiming a job failed", exc_info=True)
-                        lease = None
-                    if lease is not None:
-                        task = asyncio.create_task(self._run_job(lease), name=f"job {lease.job_id}")
-                        self._tasks.add(task)
-                        task.add_done_callback(self._job_done)
-                        continue
-                self._wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._options.poll_seconds)
-        finally:
-            await self._drain()
+        while not self._stopping.is_set():
+            # cleared before looking, so a wake-up that arrives meanwhile is not lost
+            self._wakeup.clear()
+            if loop.time() >= next_reap:
+                next_reap = loop.time() + self._options.reap_seconds
+                try:
+                    await queue.reap_expired()
+                except (OSError, OperationalError, DBAPIError):
+                    _log.warning("reaping expired leases failed", exc_info=True)
+            if len(self._tasks) < self._options.concurrency:
+                try:
+                    lease = await queue.claim(
+                        self.worker_id,
+                        kinds=self._handlers.keys(),
+                        lease_seconds=self._options.lease_seconds,
+                    )
+                except (OSError, OperationalError, DBAPIError):
+                    _log.warning("claiming a job failed", exc_info=True)
+                    lease = None
+                if lease is not None:
+                    task = asyncio.create_task(self._run_job(lease), name=f"job {lease.job_id}")
+                    self._tasks.add(task)
+                    task.add_done_callback(self._job_done)
+                    continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._options.poll_seconds)
 
     def _job_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

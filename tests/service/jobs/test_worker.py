@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -335,12 +336,17 @@ async def test_webhook_is_signed_and_delivered(services: HandlerServices) -> Non
 async def test_many_jobs_run_concurrently(services: HandlerServices) -> None:
     running = 0
     peak = 0
+    full = asyncio.Event()
 
     async def sleepy(context: JobContext) -> Mapping[str, Any]:
         nonlocal running, peak
         running += 1
         peak = max(peak, running)
-        await asyncio.sleep(0.05)
+        if running == 4:
+            full.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(full.wait(), 5)  # hold the slot until all 4 are busy
+        await asyncio.sleep(0.01)
         running -= 1
         return {}
 
@@ -350,4 +356,25 @@ async def test_many_jobs_run_concurrently(services: HandlerServices) -> None:
     for job_id in ids:
         await _wait_for(services.queue, job_id, JobState.SUCCEEDED)
     await worker.stop()
-    assert peak == 4
+    assert peak == 4  # concurrency reached, never exceeded
+
+
+async def test_separate_workers_are_woken_by_new_jobs(
+    services: HandlerServices, engine: AsyncEngine
+) -> None:
+    """PostgreSQL: an enqueue by another process wakes an idle worker at once (LISTEN/NOTIFY)."""
+    import attrs
+
+    sleepy = attrs.evolve(services, options=attrs.evolve(services.options, poll_seconds=30))
+    worker = _worker(sleepy)
+    producer = SqlJobQueue(engine)  # another process's queue: it cannot call worker.notify()
+    async with producer.wakeups(lambda: None) as listening:
+        assert listening is (engine.dialect.name == "postgresql")
+    if not listening:
+        return  # SQLite: one process; the API wakes its embedded worker directly
+    worker.start()
+    await asyncio.sleep(0.3)  # the worker is idle, waiting up to 30 s for its next poll
+    job = await producer.enqueue("export", {"source": {"playlist": {"name": "x"}}, "format": "m3u"})
+    done = await asyncio.wait_for(_wait_for(producer, job.id, JobState.SUCCEEDED), 5)
+    await worker.stop()
+    assert done.state is JobState.SUCCEEDED
