@@ -83,10 +83,19 @@ class _Reader:
         self._gap_line: int | None = None  # first line of the first entry after a gap
         self._seen_single: set[str] = set()
 
-    def problem(self, reason: str, line: int | None = None, column: int | None = None) -> None:
-        """An error in strict mode, a warning otherwise."""
+    def problem(
+        self,
+        reason: str,
+        line: int | None = None,
+        column: int | None = None,
+        *,
+        then: str | None = None,
+    ) -> None:
+        """An error in strict mode, a warning otherwise; ``then`` says what lenient mode does."""
         if self.strict:
             raise PlaylistFormatError(reason, codec=_NAME, line=line, column=column)
+        if then:
+            reason = f"{reason}; {then}"
         emit_warning(FormatWarning(reason, codec=_NAME, line=line, column=column), self.on_warning)
 
     def warn(self, reason: str, line: int | None = None) -> None:
@@ -106,9 +115,10 @@ class _Reader:
                 column = find_control(line)
                 if column is not None:
                     self.problem(
-                        f"control character U+{ord(line[column]):04X}; line skipped",
+                        f"control character U+{ord(line[column]):04X}",
                         number,
                         column + 1,
+                        then="line skipped",
                     )
                     continue
             section = _SECTION.fullmatch(line) if line[0] == "[" else None
@@ -120,7 +130,9 @@ class _Reader:
                     header_seen = in_playlist = True
                 else:
                     self.problem(
-                        f"unknown section [{section.group(1)[:40]}]; its keys are ignored", number
+                        f"unknown section [{section.group(1)[:40]}]",
+                        number,
+                        then="its keys are ignored",
                     )
                     in_playlist = False
                 continue
@@ -131,7 +143,7 @@ class _Reader:
             known = equals and stem in _FIELDS and 0 < len(lower) - len(stem) <= 9
             if not known and (not equals or not _KEY.fullmatch(key)):
                 if header_seen or any_key:
-                    self.problem("not a key=value line; skipped", number)
+                    self.problem("not a key=value line", number, then="skipped")
                 elif self.strict:
                     raise PlaylistFormatError(
                         "not a PLS playlist: expected [playlist] or a key=value line",
@@ -170,7 +182,7 @@ class _Reader:
     def _single(self, key: str, lower: str, value: str, number: int) -> None:
         """A key without an entry number."""
         if lower in self._seen_single:
-            self.problem(f"duplicate key {key[:40]}; the first value is kept", number)
+            self.problem(f"duplicate key {key[:40]}", number, then="the first value is kept")
             return
         self._seen_single.add(lower)
         if lower == "numberofentries":
@@ -195,24 +207,24 @@ class _Reader:
         entry = self._pending.get(index)
         if entry is None:
             if index <= self._emitted_max:
-                self.problem(f"{key} comes after entry {index} was read; ignored", number)
+                self.problem(f"{key} comes after entry {index} was read", number, then="ignored")
                 return
             entry = self._pending[index] = _Entry(number)
         if name == "file":
             if entry.file is not None:
-                self.problem(f"duplicate key {key}; the first value is kept", number)
+                self.problem(f"duplicate key {key}", number, then="the first value is kept")
             elif not value:
                 self.problem(f"{key} is empty", number)
             else:
                 entry.file = value
         elif name == "title":
             if entry.title is not None:
-                self.problem(f"duplicate key {key}; the first value is kept", number)
+                self.problem(f"duplicate key {key}", number, then="the first value is kept")
             else:
                 entry.title = value
         elif name == "length":
             if entry.has_length:
-                self.problem(f"duplicate key {key}; the first value is kept", number)
+                self.problem(f"duplicate key {key}", number, then="the first value is kept")
                 return
             entry.has_length = True
             try:
@@ -223,7 +235,7 @@ class _Reader:
             if self.strict and not _INTEGER.fullmatch(value):
                 self.problem(f"{key} {value!r} is not a whole number of seconds", number)
         elif name in entry.extra:
-            self.problem(f"duplicate key {key[:40]}; the first value is kept", number)
+            self.problem(f"duplicate key {key[:40]}", number, then="the first value is kept")
         else:
             entry.extra[name] = value
 
@@ -232,7 +244,7 @@ class _Reader:
             entry = self._pending.pop(index)
             self._emitted_max = max(self._emitted_max, index)
             if entry.file is None:
-                self.problem(f"entry {index} has no File{index}; skipped", entry.first_line)
+                self.problem(f"entry {index} has no File{index}", entry.first_line, then="skipped")
                 continue
             if index != self._last_index + 1 and self._gap_line is None:
                 self._gap_line = entry.first_line
@@ -263,8 +275,9 @@ class _Reader:
             self.problem("Version is missing")
         if self._gap_line is not None:
             self.problem(
-                "entries are not numbered 1, 2, 3... without gaps; read in index order",
+                "entries are not numbered 1, 2, 3... without gaps",
                 self._gap_line,
+                then="read in index order",
             )
 
 
