@@ -381,3 +381,11 @@ def test_path_counters_are_bounded() -> None:
     for path in ("GET /a", "GET /b", "GET /c", "GET /d", "GET /a"):
         stats.count_path(path)
     assert stats.by_path == {"GET /a": 2, "GET /b": 1, "other": 2}
+
+
+async def test_default_user_agent_names_the_library(aiohttp_server: ServerFactory) -> None:
+    script = Script(OK)
+    base = await serve(aiohttp_server, script)
+    async with HttpCore(provider="t", base_url=base) as http:
+        await http.get_json("x")
+    assert script.seen[0].headers["User-Agent"].startswith("playlist-interop/")

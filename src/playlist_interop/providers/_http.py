@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import importlib.metadata
 import json
 import logging
 import math
@@ -442,7 +443,11 @@ class HttpCore:
         self._client = httpx.AsyncClient(
             base_url=self.base_url + "/",
             transport=transport,
-            headers={"Accept": "application/json", **(headers or {})},
+            headers={
+                "Accept": "application/json",
+                "User-Agent": _user_agent(),
+                **(headers or {}),
+            },
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
         )
@@ -676,6 +681,14 @@ class HttpCore:
     ) -> dict[str, Any]:
         """GET a JSON object."""
         return (await self.request("GET", path, params=params)).json_object()
+
+
+def _user_agent() -> str:
+    try:
+        version = importlib.metadata.version("playlist-interop")
+    except importlib.metadata.PackageNotFoundError:  # running from a source tree
+        version = "0"
+    return f"playlist-interop/{version} httpx/{httpx.__version__}"
 
 
 def _param(value: str | int | float | bool) -> str:
