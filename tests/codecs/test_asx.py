@@ -41,15 +41,44 @@ def test_names_are_case_insensitive_and_bare_ampersands_literal() -> None:
     assert track.extras["asx.clientskip"] == "no"
 
 
-def test_base_resolves_refs_and_entry_base_wins() -> None:
+def test_base_applies_to_later_entries_and_entry_base_wins() -> None:
     data = (
-        b'<asx version="3.0"><entry><ref href="a.wmv"/></entry>'
-        b'<entry><base href="http://other/x/"/><ref href="b.wmv"/></entry>'
-        b'<base href="http://media/dir/"/></asx>'
+        b'<asx version="3.0"><base href="http://media/dir/"/><entry><ref href="a.wmv"/></entry>'
+        b'<entry><base href="http://other/x/"/><ref href="b.wmv"/></entry></asx>'
     )
     tracks = ASX.read(data, strict=True).tracks
     assert tracks[0].locations == ("http://media/dir/a.wmv",)
     assert tracks[1].locations == ("http://other/x/b.wmv",)
+
+
+def test_base_after_every_entry_is_kept_not_applied() -> None:
+    data = b'<asx version="3.0"><entry><ref href="a.wmv"/></entry><base href="http://m/"/></asx>'
+    playlist = ASX.read(data, strict=True)
+    assert playlist.tracks[0].locations == ("a.wmv",)
+    assert playlist.extras["asx.base"] == "http://m/"
+    result = ASX.write(playlist)
+    assert result.lossless
+    assert ASX.read(result.data, strict=True) == playlist
+
+
+def _peak_while_streaming(entries: int) -> int:
+    import io
+    import tracemalloc
+
+    entry = b'<ENTRY><TITLE>T</TITLE><REF HREF="http://x/a?b&c" /></ENTRY>\n'
+    data = b'<ASX VERSION="3.0"><TITLE>big</TITLE>\n' + entry * entries + b"</ASX>"
+    tracemalloc.start()
+    count = sum(1 for _ in ASX.iter_tracks(io.BytesIO(data), strict=True))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == entries
+    return peak
+
+
+def test_iter_tracks_streams_with_bounded_memory() -> None:
+    small = _peak_while_streaming(2_000)
+    large = _peak_while_streaming(20_000)  # ten times the input (~1.2 MB)
+    assert large < small * 1.5 + 100_000, (small, large)
 
 
 @pytest.mark.parametrize(
