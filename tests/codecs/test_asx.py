@@ -76,8 +76,8 @@ def _peak_while_streaming(entries: int) -> int:
 
 
 def test_iter_tracks_streams_with_bounded_memory() -> None:
-    small = _peak_while_streaming(2_000)
-    large = _peak_while_streaming(20_000)  # ten times the input (~1.2 MB)
+    small = _peak_while_streaming(1_000)
+    large = _peak_while_streaming(10_000)  # ten times the input (~0.6 MB)
     assert large < small * 1.5 + 100_000, (small, large)
 
 
