@@ -234,3 +234,20 @@ def test_csv_input_always_streams_and_keeps_its_name(
     assert main(["convert", str(source_with_location), str(target)]) == 0
     assert get_codec("m3u").read(target).name == "with loc"
     assert "streaming it without" not in capsys.readouterr().err
+
+
+def test_output_problems_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write(tmp_path / "in.csv", CSV_TEXT)
+    assert main(["convert", str(source), str(tmp_path / "nope" / "o.m3u")]) == 2
+    err = capsys.readouterr().err
+    assert "No such directory" in err
+    assert str(tmp_path / "nope") in err
+    (tmp_path / "dir.m3u").mkdir()
+    assert main(["convert", str(source), str(tmp_path / "dir.m3u")]) == 2
+    assert "Is a directory" in capsys.readouterr().err
+
+
+def test_converting_a_file_onto_itself_is_safe(tmp_path: Path) -> None:
+    source = write(tmp_path / "same.csv", CSV_TEXT)
+    assert main(["convert", "-q", str(source), str(source)]) == 0
+    assert [t.title for t in CSV.read(source).tracks] == ["One", "Two"]

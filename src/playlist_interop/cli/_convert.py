@@ -128,6 +128,10 @@ def _open_output(name: str) -> Iterator[BinaryIO]:
         sys.stdout.buffer.flush()
         return
     directory = os.path.dirname(os.path.abspath(name))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(2, "No such directory", directory)
+    if os.path.isdir(name):
+        raise IsADirectoryError(21, "Is a directory", name)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed or removed below
         "wb", dir=directory, prefix=".playlist-", suffix=".tmp", delete=False
     )
