@@ -129,8 +129,8 @@ class _NormalisedStream:
         self._eof = False
 
     def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes (all when negative)."""
-        while (size < 0 or len(self._out) < size) and not self._eof:
+        """Up to ``size`` bytes (all when negative); short reads keep the buffer small."""
+        while (size < 0 or not self._out) and not self._eof:
             self._fill()
         if size < 0:
             data, self._out = self._out, b""
