@@ -100,10 +100,31 @@ async def _demo_ctx(app: web.Application) -> AsyncIterator[None]:
 
     demo = await start_demo()
     app[keys.DEMO_PROVIDERS] = demo.providers
+    app[keys.DEMO_MUSICBRAINZ_URL] = demo.musicbrainz_url
     try:
         yield
     finally:
         await demo.close()
+
+
+async def _musicbrainz_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The library's MusicBrainz client (one per process: MusicBrainz allows 1 request/s)."""
+    from playlist_interop.providers.musicbrainz import MusicBrainzClient
+
+    settings = app[keys.SETTINGS]
+    url = settings.musicbrainz_url
+    if settings.demo and url is None:
+        url = app[keys.DEMO_MUSICBRAINZ_URL]
+    if url == "off":
+        app[keys.MUSICBRAINZ] = None
+        yield
+        return
+    client = MusicBrainzClient(user_agent=settings.musicbrainz_user_agent, api_url=url)
+    app[keys.MUSICBRAINZ] = client
+    try:
+        yield
+    finally:
+        await client.aclose()
 
 
 async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -153,6 +174,7 @@ def _cleanup_contexts(settings: Settings) -> list[CleanupContext]:
         _redis_ctx,
         *([_demo_ctx] if settings.demo else []),
         _services_ctx,
+        _musicbrainz_ctx,
         blob_store_ctx,
         job_queue_ctx,
         worker_ctx,  # last, so it stops first: jobs finish before the engine closes

@@ -77,6 +77,7 @@ class DemoProviders:
     """Running emulators and the provider settings that point at them."""
 
     providers: dict[str, ProviderSettings] = attrs.field(factory=dict)
+    musicbrainz_url: str = "off"
     _closers: list[Callable[[], Any]] = attrs.field(factory=list)
 
     async def close(self) -> None:
@@ -116,10 +117,25 @@ async def _start_tidal(catalog: list[Track], demo: DemoProviders) -> None:
     )
 
 
+async def _start_musicbrainz(catalog: list[Track], demo: DemoProviders) -> None:
+    from playlist_interop.testing.emulators.musicbrainz import MusicBrainzEmulator
+
+    emulator = MusicBrainzEmulator(rate=50.0)
+    for track in catalog:
+        emulator.add_track(track, tags=("electronic",))
+    await emulator.start()
+    demo._closers.append(emulator.close)
+    demo.musicbrainz_url = emulator.api_url
+
+
 async def start_demo() -> DemoProviders:
-    """Start the emulators of every registered OAuth provider that has one."""
+    """Start the emulators of every registered OAuth provider that has one, and MusicBrainz."""
     demo = DemoProviders()
     catalog = demo_catalog()
+    try:
+        await _start_musicbrainz(catalog, demo)
+    except ImportError as exc:
+        _log.info("demo: no MusicBrainz emulator (%s)", exc)
     for name, starter in (("spotify", _start_spotify), ("tidal", _start_tidal)):
         try:
             get_provider(name)

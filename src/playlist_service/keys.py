@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # imported for the annotations only; keeps keys.py import-lig
     from redis.asyncio import Redis
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from playlist_interop.providers.musicbrainz import MusicBrainzClient
     from playlist_service.accounts import AccountStore
     from playlist_service.auth import MobileLogin, Principal, SessionManager
     from playlist_service.blobs import BlobStore
@@ -29,12 +30,14 @@ if TYPE_CHECKING:  # imported for the annotations only; keeps keys.py import-lig
 __all__ = [
     "ACCOUNTS",
     "BLOB_STORE",
+    "DEMO_MUSICBRAINZ_URL",
     "DEMO_PROVIDERS",
     "ENGINE",
     "JOB_QUEUE",
     "KEY_RING",
     "LIBRARY",
     "MOBILE_LOGIN",
+    "MUSICBRAINZ",
     "OPENAPI_SPEC",
     "PRINCIPAL",
     "PROVIDER_HUB",
@@ -77,6 +80,12 @@ MOBILE_LOGIN: Final[web.AppKey[MobileLogin]] = web.AppKey("mobile_login")
 
 LIBRARY: Final[web.AppKey[Library]] = web.AppKey("library")
 """Stored playlists and the artist catalog."""
+
+MUSICBRAINZ: Final[web.AppKey[MusicBrainzClient | None]] = web.AppKey("musicbrainz")
+"""The library's MusicBrainz client for artist enrichment, or ``None`` when disabled."""
+
+DEMO_MUSICBRAINZ_URL: Final[web.AppKey[str]] = web.AppKey("demo_musicbrainz_url")
+"""Demo mode: base URL of the in-process MusicBrainz emulator."""
 
 DEMO_PROVIDERS: Final[web.AppKey[dict[str, ProviderSettings]]] = web.AppKey("demo_providers")
 """Demo mode: provider settings pointing at the in-process emulators."""

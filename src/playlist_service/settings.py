@@ -30,6 +30,9 @@ Variable                                           Meaning
                                                    "client_secret": ..., "redirect_uri":
                                                    ..., "scopes": [...]}}``
 ``PLAYLIST_SERVICE_ALLOWED_REDIRECTS``             comma list of app redirect URI prefixes
+``PLAYLIST_SERVICE_MUSICBRAINZ_URL``               MusicBrainz web service (default: the
+                                                   public one); ``off`` disables enrichment
+``PLAYLIST_SERVICE_MUSICBRAINZ_USER_AGENT``        ``App/1.0 ( contact )`` sent to MusicBrainz
 ``PLAYLIST_SERVICE_MIGRATION_TIMEOUT``             seconds for schema migrations (60)
 ``PLAYLIST_SERVICE_DEMO``                          ``1`` starts the provider emulators
 ``PLAYLIST_SERVICE_CORS_ORIGINS``                  comma list of allowed browser origins
@@ -195,6 +198,10 @@ class Settings:
     """OAuth client registrations per provider name."""
     allowed_redirects: tuple[str, ...] = ()
     """Prefixes an app's ``redirect_uri`` must start with (custom schemes, universal links)."""
+    musicbrainz_url: str | None = None
+    """MusicBrainz web service base URL; ``None`` uses the public one, ``"off"`` disables."""
+    musicbrainz_user_agent: str | None = None
+    """User-Agent for MusicBrainz (``App/version ( contact )``); the library's default if unset."""
     migration_timeout: float = 60.0
     """Seconds the schema migration may take before start-up fails."""
     migrate_on_start: bool = True
@@ -267,6 +274,8 @@ class Settings:
             ("PUBLIC_URL", "public_url"),
             ("JWT_ISSUER", "jwt_issuer"),
             ("JWT_AUDIENCE", "jwt_audience"),
+            ("MUSICBRAINZ_URL", "musicbrainz_url"),
+            ("MUSICBRAINZ_USER_AGENT", "musicbrainz_user_agent"),
         ):
             value = get(name)
             if value is not None:

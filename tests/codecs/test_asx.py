@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +11,6 @@ from playlist_interop.codecs.asx import ASX, format_time, parse_time
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Playlist, Track
 from playlist_interop.types import DurationMs
-from tests.codecs.streaming import rss_growth
 from tests.codecs.xspf_strategies import NON_EMPTY, TEXT, URI
 
 
@@ -64,12 +61,24 @@ def test_base_after_every_entry_is_kept_not_applied() -> None:
     assert ASX.read(result.data, strict=True) == playlist
 
 
-def test_iter_tracks_streams_with_bounded_memory() -> None:
+def _peak_while_streaming(entries: int) -> int:
+    import io
+    import tracemalloc
+
     entry = b'<ENTRY><TITLE>T</TITLE><REF HREF="http://x/a?b&c" /></ENTRY>\n'
-    data = b'<ASX VERSION="3.0"><TITLE>big</TITLE>\n' + entry * 40_000 + b"</ASX>"
-    count, growth = rss_growth(ASX.iter_tracks(io.BytesIO(data), strict=True))
-    assert count == 40_000
-    assert growth < 10 * 1024 * 1024, growth  # a kept tree or track list: tens of MB
+    data = b'<ASX VERSION="3.0"><TITLE>big</TITLE>\n' + entry * entries + b"</ASX>"
+    tracemalloc.start()
+    count = sum(1 for _ in ASX.iter_tracks(io.BytesIO(data), strict=True))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert count == entries
+    return peak
+
+
+def test_iter_tracks_streams_with_bounded_memory() -> None:
+    small = _peak_while_streaming(8_000)
+    large = _peak_while_streaming(24_000)  # three times the input (~1.5 MB)
+    assert large < small * 1.2 + 100_000, (small, large)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from playlist_interop.codecs.wpl import WPL
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Playlist, Track
 from playlist_interop.types import DurationMs
-from tests.codecs.streaming import rss_growth
 from tests.codecs.xspf_strategies import NON_EMPTY, TEXT
 
 SAMPLE = b"""<?wpl version="1.0"?>
@@ -136,11 +135,3 @@ def test_round_trip_wpl_to_wpl(playlist: Playlist) -> None:
     back = WPL.read(result.data, strict=True)
     assert back.tracks == playlist.tracks
     assert back.owner == playlist.owner
-
-
-def test_iter_tracks_streams_with_bounded_memory() -> None:
-    media = b'<media src="C:\\Music\\a.mp3" trackTitle="T" trackArtist="A" duration="1"/>\n'
-    data = b'<?wpl version="1.0"?><smil><body><seq>' + media * 40_000 + b"</seq></body></smil>"
-    count, growth = rss_growth(WPL.iter_tracks(io.BytesIO(data), strict=True))
-    assert count == 40_000
-    assert growth < 10 * 1024 * 1024, growth  # a kept tree or track list: tens of MB

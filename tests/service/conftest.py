@@ -249,25 +249,68 @@ async def spotify_emulator() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def service(aiohttp_client: Any, tmp_path: Path, spotify_emulator: Any) -> ContractClient:
+async def tidal_emulator() -> AsyncIterator[Any]:
+    """The library's TIDAL emulator (a second provider, for linking accounts)."""
+    from playlist_interop.testing.emulators.tidal import TidalEmulator
+    from playlist_service.demo import demo_catalog
+
+    emulator = TidalEmulator()
+    ids = [emulator.add_track(track) for track in demo_catalog()]
+    emulator.add_playlist("Tidal picks", ids[:3])
+    async with emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def musicbrainz_emulator() -> AsyncIterator[Any]:
+    """The library's MusicBrainz emulator knowing the demo catalog's recordings."""
+    from playlist_interop.testing.emulators.musicbrainz import MusicBrainzEmulator
+    from playlist_service.demo import demo_catalog
+
+    emulator = MusicBrainzEmulator(rate=1000.0)
+    for track in demo_catalog():
+        emulator.add_track(track, tags=("trip hop",))
+    async with emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def service(
+    aiohttp_client: Any,
+    tmp_path: Path,
+    spotify_emulator: Any,
+    musicbrainz_emulator: Any,
+    tidal_emulator: Any,
+    sqlite_template: Path,
+) -> ContractClient:
     """The whole service on a real loopback port, signing in with the Spotify emulator."""
+    import shutil
+
     from aiohttp.test_utils import TestServer
 
     from playlist_service.app import create_app
     from playlist_service.logging import AccessLogger
     from playlist_service.settings import ProviderSettings
 
+    database = tmp_path / "service.sqlite3"
+    shutil.copyfile(sqlite_template, database)  # already migrated: start-up stays fast
     port = free_port()
     settings = make_settings(
         tmp_path,
         port=port,
         public_url=f"http://127.0.0.1:{port}",
         allowed_redirects=(APP_REDIRECT,),
+        musicbrainz_url=musicbrainz_emulator.api_url,
+        database_url=f"sqlite+aiosqlite:///{database}",
         providers={
             "spotify": ProviderSettings(
                 client_id="test-client",
                 base_urls={"auth": spotify_emulator.auth_url, "api": spotify_emulator.api_url},
-            )
+            ),
+            "tidal": ProviderSettings(
+                client_id="test-client",
+                base_urls={"auth": tidal_emulator.auth_url, "api": tidal_emulator.api_url},
+            ),
         },
     )
     # The access logger the service runs with (it never prints query strings: OAuth codes).
@@ -275,5 +318,7 @@ async def service(aiohttp_client: Any, tmp_path: Path, spotify_emulator: Any) ->
     await server.start_server(access_log_class=AccessLogger)
     client = ContractClient(await aiohttp_client(server))
     client.emulator = spotify_emulator
+    client.musicbrainz = musicbrainz_emulator
+    client.tidal = tidal_emulator
     client.settings = settings
     return client

@@ -48,6 +48,8 @@ class ContractClient:
     def __init__(self, client: TestClient[Any, Any]) -> None:
         self.client = client
         self.emulator: Any = None
+        self.musicbrainz: Any = None
+        self.tidal: Any = None
         self.settings: Any = None
 
     @property

@@ -213,25 +213,11 @@ def _encoding(head: bytes) -> tuple[str, int]:
     return "utf-8", 0
 
 
-_SEP_DIRECTIVE = re.compile(r"sep=(.)\Z", re.IGNORECASE)
-
-
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
             return line
     return ""
-
-
-def _dialect_line(text: str) -> tuple[str | None, str]:
-    """Excel's ``sep=;`` first line (its delimiter, if any) and the header line."""
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    if lines:
-        directive = _SEP_DIRECTIVE.match(lines[0].strip(" \r\n\ufeff"))
-        if directive:
-            return directive[1], (lines[1] if len(lines) > 1 else "")
-        return None, lines[0]
-    return None, ""
 
 
 def _header_delimiter(line: str) -> tuple[str, list[str]]:
@@ -840,8 +826,7 @@ def _open(
         raise _error("empty file: no header row", line=1)
     encoding, bom = _encoding(head)
     head_text = head[bom:].decode(encoding, errors="replace")
-    declared, header_line = _dialect_line(head_text)
-    delimiter = declared or _header_delimiter(header_line)[0]
+    delimiter, _ = _header_delimiter(_first_line(head_text))
     if csv.field_size_limit() < _MAX_ROW:
         csv.field_size_limit(_MAX_ROW)
     raw = io.BufferedReader(_Rejoined(head[bom:], stream), buffer_size=_HEAD)
@@ -852,9 +837,6 @@ def _open(
     try:
         for row in reader:
             feed.row_chars = 0
-            if declared and len(row) <= 2 and row[0].strip().lower() == "sep=":
-                declared = None  # the directive line itself
-                continue
             if any(cell.strip() for cell in row):
                 header_row = row
                 break
@@ -1029,14 +1011,10 @@ class CsvCodec:
         except PlaylistFormatError:
             return 0.0
         text = head[bom:].decode(encoding, errors="replace")
-        declared, line = _dialect_line(text)
-        line = line.strip()
+        line = _first_line(text).strip()
         if not line or line[0] in "#<[{":
             return 0.0
-        if declared:
-            cells = next(csv.reader([line], delimiter=declared), [])
-        else:
-            _, cells = _header_delimiter(line)
+        _, cells = _header_delimiter(line)
         if len(cells) < 2:
             return 0.0
         known = sum(1 for cell in cells if field_for_header(cell) is not None)

@@ -24,7 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from playlist_interop.codecs import detect_format, read_playlist
-from playlist_interop.model import Playlist, make_converter
+from playlist_interop.model import Playlist, Track, make_converter
+from playlist_interop.providers.musicbrainz import MusicBrainzClient
 from playlist_service.store.tables import artists, playlist_artists, stored_playlists, utcnow
 
 __all__ = [
@@ -342,6 +343,78 @@ class Library:
                 await conn.execute(self._artist_query(user_id).where(artists.c.id == artist_id))
             ).first()
         return self._catalog_artist(row._mapping) if row is not None else None
+
+    async def _tracks_crediting(
+        self, user_id: str, artist_id: str, key: str, *, limit: int
+    ) -> list[Track]:
+        """Up to ``limit`` tracks of the user's playlists crediting the artist, ISRCs first."""
+        t, pa = stored_playlists, playlist_artists
+        async with self.engine.connect() as conn:
+            documents = (
+                (
+                    await conn.execute(
+                        sa.select(t.c.document)
+                        .join(pa, pa.c.playlist_id == t.c.id)
+                        .where(pa.c.artist_id == artist_id, t.c.user_id == user_id)
+                        .order_by(t.c.created_at)
+                        .limit(20)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        found: list[Track] = []
+        seen: set[tuple[str, str | None]] = set()
+        for document in documents:
+            for track in _converter.structure(document, Playlist).tracks:
+                if any(artist_key(c.name) == key for c in track.artists):
+                    ident = (track.title, track.isrc)
+                    if ident not in seen:
+                        seen.add(ident)
+                        found.append(track)
+        found.sort(key=lambda track: track.isrc is None)
+        return found[:limit]
+
+    async def enrich_artist(
+        self, user_id: str, artist_id: str, client: MusicBrainzClient, *, attempts: int = 3
+    ) -> CatalogArtist | None:
+        """Look the artist up in MusicBrainz through recordings of the user's playlists.
+
+        MusicBrainz is asked for the recording of up to ``attempts`` tracks crediting the
+        artist (by ISRC first, then a scored search: the library's client); the credit of
+        the first recording found whose name matches gives the artist's MBID. Without a
+        match, the artist is marked as looked up (``enriched_at``) with no data.
+
+        Returns ``None`` when the user has no such artist.
+        """
+        artist = await self.get_artist(user_id, artist_id)
+        if artist is None:
+            return None
+        key = artist_key(artist.name)
+        for track in await self._tracks_crediting(user_id, artist_id, key, limit=attempts):
+            recording = await client.find(track)
+            if recording is None:
+                continue
+            for credit in recording.artist_credit:
+                if key in {artist_key(credit.name), artist_key(credit.artist_name)}:
+                    await self.set_musicbrainz(
+                        artist_id,
+                        str(credit.artist_id),
+                        {
+                            "id": str(credit.artist_id),
+                            "name": credit.artist_name,
+                            "credited_as": credit.name,
+                            "recording": {
+                                "id": str(recording.id),
+                                "title": recording.title,
+                                "first_release_date": recording.first_release_date,
+                            },
+                            "tags": list(recording.tags),
+                        },
+                    )
+                    return await self.get_artist(user_id, artist_id)
+        await self.set_musicbrainz(artist_id, None, None)
+        return await self.get_artist(user_id, artist_id)
 
     async def set_musicbrainz(
         self, artist_id: str, musicbrainz_id: str | None, data: Mapping[str, Any] | None

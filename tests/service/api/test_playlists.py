@@ -5,6 +5,8 @@ contract."""
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -195,3 +197,52 @@ async def test_unlink_refuses_the_last_account(service: ContractClient, token: s
     assert last.status == 409
     assert last.json()["code"] == "last-account"
     assert (await service.delete("/me/accounts/nope", token=token)).status == 404
+
+
+@pytest.fixture
+def no_real_waits() -> Iterator[None]:
+    """MusicBrainz allows one request a second; skip the library's pacing waits here."""
+    from playlist_interop.providers import is_testing, set_testing
+
+    before = is_testing()
+    set_testing(True)
+    yield
+    set_testing(before)
+
+
+@pytest.mark.usefixtures("no_real_waits")
+async def test_artists_are_enriched_through_musicbrainz(
+    service: ContractClient, token: str
+) -> None:
+    page = (await service.get("/playlists/providers/spotify", token=token)).json()
+    await service.post(f"/playlists/providers/spotify/{page['items'][0]['id']}/store", token=token)
+    await service.post(
+        "/playlists/import",
+        token=token,
+        data=b"#EXTM3U\n#EXTINF:200,Nobody Special - Unreleased Demo\nx.mp3\n",
+        content_type="application/octet-stream",
+        params={"format": "m3u"},
+    )
+    listing = await service.get("/artists", token=token, params={"limit": "200"})
+    artists = {a["name"]: a for a in listing.json()["items"]}
+    massive = artists["Massive Attack"]
+    assert massive["musicbrainz"] is None
+    assert massive["enriched_at"] is None
+
+    enriched = await service.post(f"/artists/{massive['id']}/enrich", token=token)
+    assert enriched.status == 200
+    body = enriched.json()
+    assert body["musicbrainz_id"] == str(uuid.uuid5(uuid.NAMESPACE_URL, "artist:Massive Attack"))
+    assert body["musicbrainz"]["name"] == "Massive Attack"
+    assert body["musicbrainz"]["tags"] == ["trip hop"]
+    assert body["enriched_at"] is not None
+    isrc_lookups = [r for r in service.musicbrainz.requests if r.path.startswith("/ws/2/isrc/")]
+    assert isrc_lookups  # ISRC first, as the library's client does
+
+    nobody = await service.post(f"/artists/{artists['Nobody Special']['id']}/enrich", token=token)
+    assert nobody.status == 200
+    assert nobody.json()["musicbrainz"] is None  # looked up, nothing matched
+    assert nobody.json()["enriched_at"] is not None
+    listed = (await service.get(f"/artists/{massive['id']}", token=token)).json()
+    assert listed["musicbrainz_id"] == body["musicbrainz_id"]
+    assert (await service.post("/artists/" + "0" * 32 + "/enrich", token=token)).status == 404

@@ -27,26 +27,34 @@ async def _consent(authorization_url: str) -> str:
         return response.headers["Location"]
 
 
-async def start(service: ContractClient, pkce: PkcePair, **extra: object) -> dict[str, str]:
+async def start(
+    service: ContractClient,
+    pkce: PkcePair,
+    *,
+    provider: str = "spotify",
+    token: str | None = None,
+) -> dict[str, str]:
     response = await service.post(
         "/auth/mobile/authorize",
         json={
-            "provider": "spotify",
+            "provider": provider,
             "code_challenge": pkce.challenge,
             "redirect_uri": APP_REDIRECT,
             "device_name": "Pixel 9",
-            **extra,
         },
+        token=token,
     )
     assert response.status == 201, response.body
     body: dict[str, str] = response.json()
     return body
 
 
-async def sign_in(service: ContractClient) -> dict[str, str]:
-    """Run the flow and return the token response."""
+async def sign_in(
+    service: ContractClient, provider: str = "spotify", token: str | None = None
+) -> dict[str, str]:
+    """Run the flow and return the token response (with ``token``: link to that user)."""
     pkce = PkcePair.generate()
-    started = await start(service, pkce)
+    started = await start(service, pkce, provider=provider, token=token)
     callback = await _consent(started["authorization_url"])
     parts = urlsplit(callback)
     back = await service.get(parts.path, params=dict(parse_qs_single(parts.query)))
@@ -271,3 +279,43 @@ async def test_no_secret_reaches_the_database_or_the_logs(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for secret in secrets_seen:
         assert secret not in logged
+
+
+async def test_link_a_second_provider_then_unlink(service: ContractClient) -> None:
+    spotify = await sign_in(service)
+    user_id = spotify["user_id"]
+    linked = await sign_in(service, provider="tidal", token=spotify["access_token"])
+    assert linked["user_id"] == user_id  # linked to the signed-in user, not a new one
+    me = (await service.get("/me", token=spotify["access_token"])).json()
+    assert sorted(a["provider"] for a in me["accounts"]) == ["spotify", "tidal"]
+    tidal_playlists = await service.get("/playlists/providers/tidal", token=linked["access_token"])
+    assert [p["name"] for p in tidal_playlists.json()["items"]] == ["Tidal picks"]
+
+    spotify_account = next(a for a in me["accounts"] if a["provider"] == "spotify")
+    unlinked = await service.delete(
+        f"/me/accounts/{spotify_account['id']}", token=spotify["access_token"]
+    )
+    assert unlinked.status == 204
+    me = (await service.get("/me", token=spotify["access_token"])).json()
+    assert [a["provider"] for a in me["accounts"]] == ["tidal"]
+    gone = await service.get("/playlists/providers/spotify", token=spotify["access_token"])
+    assert gone.status == 404
+    assert gone.json()["code"] == "provider-not-linked"
+    # signing in with TIDAL alone now finds the same user
+    assert (await sign_in(service, provider="tidal"))["user_id"] == user_id
+
+
+async def test_an_account_linked_to_someone_else_is_not_moved(service: ContractClient) -> None:
+    owner = await sign_in(service, provider="tidal")
+    other = await sign_in(service)  # a Spotify user: another service user
+    assert other["user_id"] != owner["user_id"]
+    pkce = PkcePair.generate()
+    started = await start(service, pkce, provider="tidal", token=other["access_token"])
+    callback = await _consent(started["authorization_url"])
+    parts = urlsplit(callback)
+    back = await service.get(parts.path, params=parse_qs_single(parts.query))
+    assert "status=failed" in back.headers["Location"]
+    status = (await service.get(f"/auth/attempts/{started['attempt_id']}")).json()
+    assert status["error"] == "account-linked-elsewhere"
+    me = (await service.get("/me", token=owner["access_token"])).json()
+    assert [a["provider"] for a in me["accounts"]] == ["tidal"]

@@ -28,7 +28,6 @@ _URI = re.compile(r"^spotify:(track|episode):([0-9A-Za-z]{22})$")
 _FIELD = re.compile(r'(\w+):(?:"([^"]*)"|(\S+))')
 _OPEN = "https://open.spotify.com"
 _GRANT = web.RequestKey("grant", AccessGrant)
-_MARKETS = ("AR", "AU", "BR", "CA", "DE", "ES", "FR", "GB", "IT", "JP", "MX", "NL", "SE", "US")
 DEFAULT_SCOPES = (
     "playlist-read-private",
     "playlist-read-collaborative",
@@ -286,12 +285,6 @@ class SpotifyEmulator(Emulator):
             "type": "track",
             "uri": f"spotify:track:{tid}",
         }
-        if self.legacy_shape:
-            # Extended quota mode still gets the fields February 2026 removed elsewhere.
-            markets = [] if tid in self.unavailable else list(_MARKETS)
-            wire["available_markets"] = markets
-            wire["album"]["available_markets"] = markets
-            wire["popularity"] = int(hashlib.sha256(tid.encode()).digest()[0]) % 101
         if market:
             playable = tid not in self.unavailable
             wire["is_playable"] = playable
@@ -386,9 +379,6 @@ class SpotifyEmulator(Emulator):
         content: dict[str, Any] | None
         if entry.kind == "track" and entry.id is not None:
             content = self._track_wire(entry.id, base, market=market)
-            # Playlist entries say which kind they are (``additional_types`` clients).
-            content["episode"] = False
-            content["track"] = True
         elif entry.kind == "episode" and entry.id is not None and episodes:
             content = self._episode_wire(entry.id, base)
         elif entry.kind == "local" and entry.local is not None:

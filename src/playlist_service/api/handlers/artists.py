@@ -61,3 +61,18 @@ async def get_artist(request: web.Request) -> web.Response:
     if artist is None:
         raise ProblemError(404, "artist-not-found", "no such artist in your playlists")
     return json_response(_artist_json(artist))
+
+
+@routes.post("/artists/{artist_id}/enrich")
+async def enrich_artist(request: web.Request) -> web.Response:
+    """Look the artist up in MusicBrainz now (through recordings of the user's playlists)."""
+    principal = require_principal(request)
+    client = request.app[keys.MUSICBRAINZ]
+    if client is None:
+        raise ProblemError(503, "enrichment-disabled", "MusicBrainz enrichment is turned off")
+    artist = await request.app[keys.LIBRARY].enrich_artist(
+        principal.user_id, request.match_info["artist_id"], client
+    )
+    if artist is None:
+        raise ProblemError(404, "artist-not-found", "no such artist in your playlists")
+    return json_response(_artist_json(artist))
