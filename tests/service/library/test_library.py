@@ -1,0 +1,115 @@
+"""Stored playlists and the artist catalog on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from playlist_interop.errors import PlaylistFormatError
+from playlist_interop.model import ArtistCredit, Playlist, Track, make_converter
+from playlist_service.library import Library, artist_key
+from playlist_service.store.tables import stored_playlists, users, utcnow
+
+
+def _playlist(name: str, *credits: tuple[str, ...]) -> Playlist:
+    return Playlist(
+        name=name,
+        tracks=tuple(
+            Track(title=f"{name} {i}", artists=tuple(ArtistCredit(n) for n in names))
+            for i, names in enumerate(credits)
+        ),
+    )
+
+
+@pytest.fixture
+async def library(engine: AsyncEngine) -> Library:
+    async with engine.begin() as conn:
+        for uid in ("alice", "bob"):
+            await conn.execute(sa.insert(users).values(id=uid, created_at=utcnow()))
+    return Library(engine)
+
+
+def test_artist_key_folds_case_width_and_spaces() -> None:
+    assert artist_key("  Björk ") == artist_key("BJÖRK")
+    assert artist_key("Ｍａｓｓｉｖｅ  Attack") == "massive attack"
+
+
+async def test_store_list_get_delete(library: Library) -> None:
+    first = await library.store("alice", _playlist("One", ("A",)), source="file", format="m3u")
+    await library.store("alice", _playlist("Two", ("B",), ("B",)), source="file")
+    await library.store("bob", _playlist("Bob's", ("C",)), source="file")
+    items, total = await library.list_playlists("alice", limit=1)
+    assert total == 2
+    assert len(items) == 1
+    found = await library.get("alice", first.id)
+    assert found is not None
+    assert found[1].tracks[0].artists[0].name == "A"
+    assert await library.get("bob", first.id) is None  # not Bob's
+    assert not await library.delete("bob", first.id)
+    assert await library.delete("alice", first.id)
+    assert await library.get("alice", first.id) is None
+
+
+async def test_artists_are_counted_per_user_and_deduplicated(library: Library) -> None:
+    await library.store(
+        "alice",
+        _playlist("Mix", ("Massive Attack", "Horace Andy"), ("massive attack",), ("Björk",)),
+        source="file",
+    )
+    await library.store("alice", _playlist("More", ("MASSIVE ATTACK",)), source="file")
+    await library.store("bob", _playlist("Bob", ("Björk",)), source="file")
+    artists, total = await library.list_artists("alice")
+    assert total == 3
+    top = artists[0]
+    assert top.name == "Massive Attack"  # the first spelling seen is kept
+    assert (top.track_count, top.playlist_count) == (3, 2)
+    bob, _ = await library.list_artists("bob")
+    assert [(a.name, a.track_count) for a in bob] == [("Björk", 1)]
+    # one catalog entry shared by both users
+    alice_bjork = next(a for a in artists if a.name == "Björk")
+    assert alice_bjork.id == bob[0].id
+
+
+async def test_concurrent_stores_share_catalog_entries(library: Library) -> None:
+    names = [f"Artist {n}" for n in range(30)]
+    playlists = [_playlist(f"P{i}", *((n,) for n in names)) for i in range(6)]
+    await asyncio.gather(*(library.store("alice", p, source="file") for p in playlists))
+    artists, total = await library.list_artists("alice", limit=200)
+    assert total == 30
+    assert {a.playlist_count for a in artists} == {6}
+
+
+async def test_playlists_written_elsewhere_are_indexed_on_read(
+    library: Library, engine: AsyncEngine
+) -> None:
+    document = make_converter().unstructure(_playlist("Worker import", ("Aphex Twin",)))
+    async with engine.begin() as conn:
+        await conn.execute(
+            sa.insert(stored_playlists).values(
+                id="job123",
+                user_id="alice",
+                name="Worker import",
+                source="file",
+                track_count=1,
+                document=document,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+    artists, _ = await library.list_artists("alice")
+    assert [a.name for a in artists] == ["Aphex Twin"]
+    assert await library.index_pending("alice") == 0  # done once
+
+
+async def test_import_file_uses_the_codecs(library: Library) -> None:
+    data = b"#EXTM3U\n#EXTINF:120,Boards of Canada - Roygbiv\nroygbiv.flac\n"
+    stored, warnings = await library.import_file("alice", data, filename="mine.m3u")
+    assert stored.format == "m3u"
+    assert stored.name == "mine"
+    assert stored.track_count == 1
+    assert warnings == []
+    with pytest.raises(PlaylistFormatError):
+        await library.import_file("alice", b"\x00\x01 nothing", filename=None)
