@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import AsyncIterator
@@ -303,9 +304,99 @@ json_values = st.recursive(
 )
 
 
+async def every_read(provider: SpotifyProvider) -> None:
+    """Call every reading operation once; each must succeed or raise ``ProviderError``."""
+    operations = [
+        provider.current_user,
+        lambda: provider.get_playlist(PID("a" * 22)),
+        lambda: provider.search_isrc(Isrc("QZAAA2100001")),
+        lambda: provider.search_text(TrackQuery(title="x"), limit=3),
+        lambda: provider.get_tracks([ProviderTrackId("a" * 22), ProviderTrackId("b" * 22)]),
+        lambda: provider.get_tracks([ProviderTrackId("a" * 22)]),
+        lambda: provider.create_playlist("x"),
+        lambda: provider.add_tracks(PID("a" * 22), [ProviderTrackId("a" * 22)]),
+    ]
+    for operation in operations:
+        with contextlib.suppress(ProviderError):
+            await operation()
+    with contextlib.suppress(ProviderError):
+        async for _ in provider.iter_playlists():
+            pass
+    with contextlib.suppress(ProviderError):
+        async for _ in provider.iter_playlist_tracks(PID("a" * 22)):
+            pass
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=json_values)
-async def test_any_json_body_gives_tracks_or_provider_error(body: Any) -> None:
+async def test_any_json_body_gives_results_or_provider_error(body: Any) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=body)
+
+    async with SpotifyProvider(
+        access_token="t", api_url="https://api.test/v1", transport=MockTransport(handler)
+    ) as provider:
+        await every_read(provider)
+
+
+def _mutate(value: Any, path: list[Any], replacement: Any) -> Any:
+    if not path:
+        return replacement
+    head, *rest = path
+    if isinstance(value, dict):
+        return {k: (_mutate(v, rest, replacement) if k == head else v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mutate(v, rest, replacement) if i == head else v for i, v in enumerate(value)]
+    return value
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value[:2]):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+REAL_ITEM = {
+    "added_at": "2023-02-03T18:03:31Z",
+    "is_local": False,
+    "item": {
+        "album": {
+            "album_type": "album",
+            "artists": [{"id": "0Ya43ZKWHTKkAbkoJJkwIB", "name": "The Wombats", "type": "artist"}],
+            "id": "0n5sLhq91buJwIW4j3Ji0I",
+            "images": [{"height": 640, "url": "https://i.scdn.co/image/x", "width": 640}],
+            "name": "Glitterbug (Deluxe Edition)",
+            "release_date": "2015-04-14",
+            "release_date_precision": "day",
+        },
+        "artists": [{"id": "0Ya43ZKWHTKkAbkoJJkwIB", "name": "The Wombats", "type": "artist"}],
+        "disc_number": 1,
+        "duration_ms": 212000,
+        "explicit": False,
+        "external_ids": {"isrc": "GBAHT1400304"},
+        "id": "4dCFpIPmSWi2fDQvcdp9dK",
+        "is_local": False,
+        "name": "Greek Tragedy",
+        "track_number": 6,
+        "type": "track",
+        "uri": "spotify:track:4dCFpIPmSWi2fDQvcdp9dK",
+    },
+}
+REAL_PAGE = {"items": [REAL_ITEM, REAL_ITEM], "next": None, "total": 2, "offset": 0, "limit": 50}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+async def test_mutated_real_pages_give_tracks_or_provider_error(data: st.DataObject) -> None:
+    paths = _paths(REAL_PAGE)
+    path = data.draw(st.sampled_from(paths))
+    body = _mutate(REAL_PAGE, list(path), data.draw(json_values))
+
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=body)
 
@@ -313,7 +404,7 @@ async def test_any_json_body_gives_tracks_or_provider_error(body: Any) -> None:
         access_token="t", api_url="https://api.test/v1", transport=MockTransport(handler)
     ) as provider:
         try:
-            async for track in provider.iter_playlist_tracks(PID("a" * 22)):
-                assert isinstance(track, Track)
+            tracks = [t async for t in provider.iter_playlist_tracks(PID("a" * 22))]
         except ProviderError:
-            pass
+            return
+    assert all(isinstance(t, Track) for t in tracks)
