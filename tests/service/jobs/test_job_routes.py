@@ -54,6 +54,8 @@ def _settings(data_dir: Path, **overrides: Any) -> Settings:
         "refresh_hash_key": "base64:" + key(),
         "token_keys": "k1:" + key(),
         "port": 0,
+        # Functional tests send bursts of requests; tests/service/production tests the limits.
+        "rate_limits_enabled": False,
     }
     values.update(overrides)
     return Settings.from_env({}, data_dir=data_dir, **values)
@@ -386,3 +388,42 @@ async def test_enrichment_is_queued_for_own_playlists(aiohttp_client: Any, tmp_p
         "/jobs/enrichment", json={"stored_playlist_id": "mine"}, token=other
     )
     assert theirs.status == 404
+
+
+async def test_import_job_from_an_upload(api: Api) -> None:
+    upload = (
+        b"[playlist]\nFile1=teardrop.flac\nTitle1=Massive Attack - Teardrop\nNumberOfEntries=1\n"
+    )
+    created = await api.client.post(
+        "/jobs/imports",
+        data=upload,
+        content_type="application/octet-stream",
+        params={"filename": "Evening.pls"},
+        token=api.token,
+    )
+    assert created.status == 202, created.body
+    job = created.json()
+    assert job["kind"] == "import"
+    done = await api.wait(job["id"], "succeeded")
+    playlist_id = done["result"]["stored_playlist_id"]
+    stored = await api.client.get(f"/playlists/stored/{playlist_id}", token=api.token)
+    assert stored.status == 200
+    assert stored.json()["playlist"]["name"] == "Evening"
+    assert stored.json()["format"] == "pls"
+
+    empty = await api.client.post(
+        "/jobs/imports",
+        data=b"",
+        content_type="application/octet-stream",
+        token=api.token,
+        validate_request=False,
+    )
+    assert empty.status == 400
+    unknown = await api.client.post(
+        "/jobs/imports",
+        data=upload,
+        content_type="application/octet-stream",
+        params={"format": "docx"},
+        token=api.token,
+    )
+    assert unknown.status == 422

@@ -14,11 +14,12 @@ import json
 import re
 import time
 import urllib.parse
-from collections.abc import Mapping
+import uuid
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
 
 import sqlalchemy as sa
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from playlist_interop.codecs import get_codec
 from playlist_interop.errors import UnsupportedFormatError
@@ -33,6 +34,8 @@ from playlist_service.worker import webhook_key
 from playlist_service.worker.handlers import (
     ENRICHMENT_KIND,
     EXPORT_KIND,
+    IMPORT_KIND,
+    MAX_IMPORT_BYTES,
     MIGRATION_KIND,
     WEBHOOK_KIND,
     webhook_secret,
@@ -138,9 +141,13 @@ async def _enqueue(
     kind: str,
     payload: Mapping[str, Any],
     webhook_url: str | None,
+    *,
+    job_id: str | None = None,
 ) -> web.Response:
     queue = request.app[keys.JOB_QUEUE]
-    job = await queue.enqueue(kind, payload, owner_id=user_id, webhook_url=webhook_url)
+    job = await queue.enqueue(
+        kind, payload, owner_id=user_id, webhook_url=webhook_url, job_id=job_id
+    )
     worker = request.app.get(keys.WORKER)
     if worker is not None:
         worker.notify()
@@ -267,6 +274,50 @@ async def start_migration(request: web.Request) -> web.Response:
     }
     webhook = _webhook_url(request, body)
     return await _enqueue(request, principal.user_id, MIGRATION_KIND, payload, webhook)
+
+
+async def _limited(read: Any, limit: int) -> AsyncIterator[bytes]:
+    size = 0
+    while chunk := await read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise ProblemError(413, "payload-too-large", "playlist files are limited to 20 MiB")
+        yield chunk
+
+
+@routes.post("/jobs/imports")
+async def start_import(request: web.Request) -> web.Response:
+    """Upload a playlist file (raw body or multipart field ``file``) and import it as a job.
+
+    The upload streams to blob storage; the import job parses it and stores the playlist.
+    """
+    principal = require_principal(request)
+    fmt = request.query.get("format") or None
+    filename = request.query.get("filename") or None
+    if fmt is not None:
+        try:
+            fmt = get_codec(fmt).name
+        except UnsupportedFormatError as exc:
+            raise ProblemError(422, "unsupported-format", str(exc)) from None
+    job_id = uuid.uuid4().hex
+    key = f"uploads/{job_id}/upload"
+    blobs = request.app[keys.BLOB_STORE]
+    stored = None
+    if request.content_type == "multipart/form-data":
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader) and part.name == "file" and stored is None:
+                filename = part.filename or filename
+                stored = await blobs.put(key, _limited(part.read_chunk, MAX_IMPORT_BYTES))
+        if stored is None:
+            raise ProblemError(400, "invalid-request", "the multipart body has no file part")
+    else:
+        stored = await blobs.put(key, _limited(request.content.read, MAX_IMPORT_BYTES))
+    if stored.size == 0:
+        await blobs.delete(key)
+        raise ProblemError(400, "invalid-request", "the playlist file is empty")
+    payload = {"blob_key": key, "format": fmt, "filename": (filename or "")[:255] or None}
+    return await _enqueue(request, principal.user_id, IMPORT_KIND, payload, None, job_id=job_id)
 
 
 @routes.post("/jobs/enrichment")
