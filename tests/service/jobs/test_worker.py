@@ -291,6 +291,32 @@ async def test_import_stores_the_playlist_once(
     assert len(rows) == 1
     assert rows[0]["format"] == "m3u"
     assert rows[0]["document"]["tracks"][0]["title"] == "Nightcall"
+    assert not await services.blobs.exists("uploads/u1/list.m3u")  # the upload is removed
+
+
+async def test_import_retried_after_storing_does_not_store_again(
+    services: HandlerServices, engine: AsyncEngine
+) -> None:
+    """An attempt that stored the playlist but died before finishing: the retry completes."""
+    owner = await add_user(engine)
+    job = await services.queue.enqueue(
+        "import", {"blob_key": "uploads/gone/list.m3u"}, owner_id=owner
+    )
+    async with engine.begin() as conn:  # what the first attempt had committed
+        await conn.execute(
+            stored_playlists.insert().values(
+                id=job.id, user_id=owner, name="Kept", source="file", track_count=3, document={}
+            )
+        )
+    assert await _worker(services).run_one()
+    done = await services.queue.get(job.id)
+    assert done.state is JobState.SUCCEEDED, done.error
+    assert done.result == {
+        "stored_playlist_id": job.id,
+        "name": "Kept",
+        "tracks": 3,
+        "warnings": [],
+    }
 
 
 async def test_webhook_is_signed_and_delivered(services: HandlerServices) -> None:

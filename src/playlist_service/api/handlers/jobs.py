@@ -37,7 +37,6 @@ from playlist_service.worker.handlers import (
     IMPORT_KIND,
     MAX_IMPORT_BYTES,
     MIGRATION_KIND,
-    WEBHOOK_KIND,
     webhook_secret,
 )
 
@@ -111,10 +110,14 @@ def _job_id(request: web.Request) -> str:
 
 
 async def _owned_job(request: web.Request, user_id: str) -> Job:
+    """The user's job named in the path (webhook deliveries are internal: not found)."""
     try:
-        return await request.app[keys.JOB_QUEUE].get(_job_id(request), owner_id=user_id)
+        job = await request.app[keys.JOB_QUEUE].get(_job_id(request), owner_id=user_id)
     except JobNotFound:
         raise ProblemError(404, "job-not-found", "no such job") from None
+    if job.kind not in _USER_KINDS:
+        raise ProblemError(404, "job-not-found", "no such job")
+    return job
 
 
 def _webhook_url(request: web.Request, body: Mapping[str, Any]) -> str | None:
@@ -344,7 +347,11 @@ async def list_jobs(request: web.Request) -> web.Response:
             states = {JobState(value) for value in raw_state.split(",")}
         except ValueError:
             raise ProblemError(400, "invalid-request", "unknown state") from None
-    kinds = [request.query["kind"]] if request.query.get("kind") else list(_USER_KINDS)
+    kinds = list(_USER_KINDS)
+    if kind := request.query.get("kind"):
+        if kind not in _USER_KINDS:
+            raise ProblemError(400, "invalid-request", "unknown kind")
+        kinds = [kind]
     try:
         page, cursor = await request.app[keys.JOB_QUEUE].list_jobs(
             owner_id=principal.user_id,
@@ -362,16 +369,14 @@ async def list_jobs(request: web.Request) -> web.Response:
 async def get_job(request: web.Request) -> web.Response:
     """One job with its state, progress and result."""
     principal = require_principal(request)
-    job = await _owned_job(request, principal.user_id)
-    if job.kind == WEBHOOK_KIND:
-        raise ProblemError(404, "job-not-found", "no such job")
-    return json_response(job_json(job))
+    return json_response(job_json(await _owned_job(request, principal.user_id)))
 
 
 @routes.post("/jobs/{job_id}/cancel")
 async def cancel_job(request: web.Request) -> web.Response:
     """Cancel a queued job, or ask a running one to stop (202 until it has)."""
     principal = require_principal(request)
+    await _owned_job(request, principal.user_id)
     try:
         job = await request.app[keys.JOB_QUEUE].cancel(_job_id(request), owner_id=principal.user_id)
     except JobNotFound:

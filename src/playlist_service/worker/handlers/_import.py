@@ -30,12 +30,30 @@ async def import_file(context: JobContext) -> Mapping[str, Any]:
 
     Payload: ``{"blob_key": "...", "format": "m3u" | null, "filename": "..."}``. The stored
     playlist's id is the job id and is inserted in a fenced transaction only when absent,
-    so a retried attempt never creates a second playlist.
+    so a retried attempt never creates a second playlist. The upload is deleted once the
+    playlist is stored.
     """
     payload = context.job.payload
     if context.job.owner_id is None:
         raise PermanentJobError("an import needs an owner", code="invalid-job")
-    data = await _read_blob(context, str(payload.get("blob_key", "")))
+    key = str(payload.get("blob_key", ""))
+    async with context.services.engine.connect() as conn:
+        earlier = (
+            await conn.execute(
+                sa.select(stored_playlists.c.name, stored_playlists.c.track_count).where(
+                    stored_playlists.c.id == context.job.id
+                )
+            )
+        ).first()
+    if earlier is not None:  # an earlier attempt stored it, then stopped before finishing
+        await context.blobs.delete(key)
+        return {
+            "stored_playlist_id": context.job.id,
+            "name": earlier.name,
+            "tracks": earlier.track_count,
+            "warnings": [],
+        }
+    data = await _read_blob(context, key)
     warnings: list[str] = []
 
     def parse() -> Playlist:
@@ -70,6 +88,7 @@ async def import_file(context: JobContext) -> Mapping[str, Any]:
                 )
             )
         await tx.emit("progress", {"done": 1, "total": 1, "stage": "stored"}, progress=(1, 1))
+    await context.blobs.delete(key)  # the upload is no longer needed once stored
     return {
         "stored_playlist_id": context.job.id,
         "name": playlist.name,
