@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from playlist_interop.codecs.wpl import WPL
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Playlist, Track
 from playlist_interop.types import DurationMs
+from tests.codecs.streaming import rss_growth
 from tests.codecs.xspf_strategies import NON_EMPTY, TEXT
 
 SAMPLE = b"""<?wpl version="1.0"?>
@@ -135,3 +137,37 @@ def test_round_trip_wpl_to_wpl(playlist: Playlist) -> None:
     back = WPL.read(result.data, strict=True)
     assert back.tracks == playlist.tracks
     assert back.owner == playlist.owner
+
+
+def test_iter_tracks_streams_with_bounded_memory() -> None:
+    media = b'<media src="C:\\Music\\a.mp3" trackTitle="T" trackArtist="A" duration="1"/>\n'
+    data = b'<?wpl version="1.0"?><smil><body><seq>' + media * 40_000 + b"</seq></body></smil>"
+    count, growth = rss_growth(WPL.iter_tracks(io.BytesIO(data), strict=True))
+    assert count == 40_000
+    assert growth < 10 * 1024 * 1024, growth  # a kept tree or track list: tens of MB
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.builds(
+        Playlist,
+        name=st.none() | NON_EMPTY.map(str.strip).filter(bool),
+        tracks=st.lists(
+            _MEDIA.map(lambda t: attrs.evolve(t, locations=("a%20b.mp3",))), max_size=4
+        ),
+    )
+)
+def test_round_trip_between_wpl_and_xspf(playlist: Playlist) -> None:
+    """The fields both carry: title, one artist, album title, duration, one location."""
+    xspf = get_codec("xspf")
+    plain = Playlist(
+        name=playlist.name,
+        tracks=[
+            attrs.evolve(t, album=Album(t.album.title) if t.album else None)
+            for t in playlist.tracks
+        ],
+    )
+    to_xspf = xspf.write(WPL.read(WPL.write(plain).data, strict=True))
+    assert to_xspf.lossless, to_xspf.losses
+    back = WPL.read(WPL.write(xspf.read(to_xspf.data, strict=True)).data, strict=True)
+    assert back == plain
