@@ -606,6 +606,37 @@ class SqlJobQueue:
             reaped += 1
         return reaped
 
+    # --- retention ---------------------------------------------------------------------
+
+    async def finished_before(self, cutoff: dt.datetime, *, limit: int = 500) -> Sequence[Job]:
+        """Jobs that reached a final state before ``cutoff``, oldest first."""
+        statement = (
+            sa.select(*jobs.c)
+            .where(
+                _J.state.in_([state.value for state in JobState if state.terminal]),
+                _J.finished_at < cutoff,
+            )
+            .order_by(_J.finished_at)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement)).mappings().all()
+        return [_job_from_values(row) for row in rows]
+
+    async def delete_finished(self, job_ids: Collection[str], *, cutoff: dt.datetime) -> int:
+        """Delete these jobs (events and checkpoints go with them) if still final and old."""
+        if not job_ids:
+            return 0
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                jobs.delete().where(
+                    _J.id.in_(list(job_ids)),
+                    _J.state.in_([state.value for state in JobState if state.terminal]),
+                    _J.finished_at < cutoff,
+                )
+            )
+        return int(result.rowcount)
+
     # --- readers -----------------------------------------------------------------------
 
     async def get(self, job_id: str, *, owner_id: str | None = None) -> Job:

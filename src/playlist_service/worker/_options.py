@@ -12,6 +12,7 @@ Variable                                        Meaning
 ``PLAYLIST_SERVICE_WORKER_RETRY_BASE_SECONDS``  first retry delay, doubling after (2)
 ``PLAYLIST_SERVICE_WORKER_RETRY_CAP_SECONDS``   longest retry delay (600)
 ``PLAYLIST_SERVICE_WORKER_REAP_SECONDS``        how often expired leases are taken back (5)
+``PLAYLIST_SERVICE_JOB_RETENTION_DAYS``         finished jobs and their files are kept (30)
 ``PLAYLIST_SERVICE_WEBHOOK_ALLOW_HTTP``         ``1`` accepts ``http://`` webhook URLs
                                                 (development only; default https only)
 ==============================================  ============================================
@@ -55,6 +56,10 @@ class WorkerOptions:
     """Accept plain ``http://`` webhook URLs (development only)."""
     webhook_timeout_seconds: float = 10.0
     """Time limit of one webhook delivery."""
+    retention_days: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+    """Finished jobs, their events and their files are deleted after this many days."""
+    purge_seconds: float = attrs.field(default=3600.0, validator=attrs.validators.gt(0))
+    """How often a worker deletes expired jobs."""
 
     @property
     def heartbeat_interval(self) -> float:
@@ -75,6 +80,7 @@ class WorkerOptions:
             ("WORKER_RETRY_BASE_SECONDS", "retry_base_seconds", float),
             ("WORKER_RETRY_CAP_SECONDS", "retry_cap_seconds", float),
             ("WORKER_REAP_SECONDS", "reap_seconds", float),
+            ("JOB_RETENTION_DAYS", "retention_days", float),
         ):
             raw = env.get(_PREFIX + name)
             if raw:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import socket
@@ -21,7 +22,8 @@ from playlist_interop.errors import (
     ProviderError,
 )
 from playlist_service.blobs import BlobError, InvalidBlobKey
-from playlist_service.queue import Lease, LeaseLost
+from playlist_service.queue import Job, Lease, LeaseLost
+from playlist_service.store.tables import utcnow
 from playlist_service.worker._context import (
     Handler,
     HandlerServices,
@@ -66,6 +68,16 @@ def _error_document(exc: BaseException) -> dict[str, Any]:
         if exc.status is not None:
             document["status"] = exc.status
     return document
+
+
+def _blob_keys(job: Job) -> list[str]:
+    """The files a job made or was given (artifact, upload)."""
+    keys = []
+    for document in (job.result, job.payload):
+        key = (document or {}).get("blob_key")
+        if isinstance(key, str):
+            keys.append(key)
+    return keys
 
 
 def default_worker_id() -> str:
@@ -143,10 +155,17 @@ class Worker:
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_reap = 0.0
+        next_purge = loop.time() + min(60.0, self._options.purge_seconds)
         queue = self._services.queue
         while not self._stopping.is_set():
             # cleared before looking, so a wake-up that arrives meanwhile is not lost
             self._wakeup.clear()
+            if loop.time() >= next_purge:
+                next_purge = loop.time() + self._options.purge_seconds
+                try:
+                    await self.purge()
+                except (OSError, OperationalError, DBAPIError, BlobError):
+                    _log.warning("deleting expired jobs failed", exc_info=True)
             if loop.time() >= next_reap:
                 next_reap = loop.time() + self._options.reap_seconds
                 try:
@@ -170,6 +189,25 @@ class Worker:
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._options.poll_seconds)
+
+    async def purge(self) -> int:
+        """Delete jobs finished more than ``retention_days`` ago, files first; returns how many.
+
+        Files go before rows: a crash in between leaves a job whose file is gone (its
+        download answers 410), never a file no row points to.
+        """
+        queue = self._services.queue
+        cutoff = utcnow() - dt.timedelta(days=self._options.retention_days)
+        deleted = 0
+        while expired := await queue.finished_before(cutoff, limit=200):
+            for job in expired:
+                for key in _blob_keys(job):
+                    with contextlib.suppress(InvalidBlobKey):
+                        await self._services.blobs.delete(key)
+            deleted += await queue.delete_finished([job.id for job in expired], cutoff=cutoff)
+            if len(expired) < 200:
+                break
+        return deleted
 
     def _job_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

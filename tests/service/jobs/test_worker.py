@@ -404,3 +404,27 @@ async def test_separate_workers_are_woken_by_new_jobs(
     done = await asyncio.wait_for(_wait_for(producer, job.id, JobState.SUCCEEDED), 5)
     await worker.stop()
     assert done.state is JobState.SUCCEEDED
+
+
+async def test_purge_deletes_old_jobs_and_their_files(services: HandlerServices) -> None:
+    import attrs
+
+    from playlist_service.queue import JobNotFound
+
+    document = make_converter().unstructure(PLAYLIST)
+    old = await services.queue.enqueue(
+        "export", {"source": {"playlist": document}, "format": "xspf"}
+    )
+    assert await _worker(services).run_one()
+    key = (await services.queue.get(old.id)).result["blob_key"]  # type: ignore[index]
+    assert await services.blobs.exists(key)
+    waiting = await services.queue.enqueue("export", {}, delay=3600)
+    await asyncio.sleep(0.05)
+    short = attrs.evolve(services, options=attrs.evolve(services.options, retention_days=1e-7))
+    assert await _worker(short).purge() == 1
+    assert not await services.blobs.exists(key)
+    with pytest.raises(JobNotFound):
+        await services.queue.get(old.id)
+    assert await services.queue.events(old.id) == []
+    assert (await services.queue.get(waiting.id)).state is JobState.QUEUED
+    assert await _worker(services).purge() == 0  # 30 days: nothing that old
