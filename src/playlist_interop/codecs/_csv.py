@@ -23,7 +23,9 @@ Writing
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gc
 import io
 import os
 import re
@@ -150,6 +152,8 @@ def parse_duration(cell: str, unit: str) -> int:
     Raises:
         ValueError: not a duration.
     """
+    if cell.isdigit() and unit == "ms":  # the common case, without the regular expressions
+        return int(cell)
     text = cell.strip()
     clock = _CLOCK.match(text)
     if clock:
@@ -213,11 +217,25 @@ def _encoding(head: bytes) -> tuple[str, int]:
     return "utf-8", 0
 
 
+_SEP_DIRECTIVE = re.compile(r"sep=(.)\Z", re.IGNORECASE)
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
             return line
     return ""
+
+
+def _dialect_line(text: str) -> tuple[str | None, str]:
+    """Excel's ``sep=;`` first line (its delimiter, if any) and the header line."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    if lines:
+        directive = _SEP_DIRECTIVE.match(lines[0].strip(" \r\n\ufeff"))
+        if directive:
+            return directive[1], (lines[1] if len(lines) > 1 else "")
+        return None, lines[0]
+    return None, ""
 
 
 def _header_delimiter(line: str) -> tuple[str, list[str]]:
@@ -316,6 +334,19 @@ _ALBUM_FIELDS = frozenset(
     {"album", "album_artists", "release_date", "album_image", "upc", "album_uri"}
 )
 _DURATIONS = (("duration_ms", "ms"), ("duration", "?"), ("duration_s", "s"))
+# Handled in this order (a Spotify local-file URI comes before the location column).
+_RARE_FIELDS = (
+    "isrc",
+    "explicit",
+    "track_number",
+    "disc_number",
+    "spotify_uri",
+    "location",
+    "playlist_name",
+    "genres",
+    "image",
+    "musicbrainz_recording_id",
+)
 
 
 class _RowReader:
@@ -336,11 +367,7 @@ class _RowReader:
         self._providers = [
             (f, ProviderName(f.partition(":")[2])) for f in present if f.startswith("provider_id:")
         ]
-        self._rare = bool(
-            present
-            & {"artist_uris", "track_number", "disc_number", "explicit", "isrc", "spotify_uri"}
-            | present & {"location", "playlist_name", "genres", "image", "musicbrainz_recording_id"}
-        )
+        self._rare = [field for field in _RARE_FIELDS if field in present]
         self._artist_separator = header.profile.artist_separator
         self._genre_separator = header.profile.genre_separator
 
@@ -414,36 +441,38 @@ class _RowReader:
         locations: list[str] = []
         isrc = explicit = track_number = disc_number = image = mbid = None
         genres: tuple[str, ...] = ()
-        if self._rare:
-            isrc = self._isrc(get("isrc"), extras, line)
-            explicit = self._explicit(get("explicit"), extras, line)
-            cell = get("track_number")
-            track_number = None if cell is None else self._int("track_number", cell, extras, line)
-            cell = get("disc_number")
-            disc_number = None if cell is None else self._int("disc_number", cell, extras, line)
-            uri = get("spotify_uri")
-            if uri is not None:
-                match = _SPOTIFY_TRACK.fullmatch(uri.strip())
+        for field in self._rare:  # only the columns this file has
+            cell = get(field)
+            if field == "playlist_name":
+                if self._first:
+                    self._first = False
+                    self.playlist_name = cell
+                elif cell is not None and cell != self.playlist_name:
+                    self._keep_raw(field, cell, extras)
+            elif cell is None:
+                continue
+            elif field == "isrc":
+                isrc = self._isrc(cell, extras, line)
+            elif field == "explicit":
+                explicit = self._explicit(cell, extras, line)
+            elif field == "track_number":
+                track_number = self._int(field, cell, extras, line)
+            elif field == "disc_number":
+                disc_number = self._int(field, cell, extras, line)
+            elif field == "spotify_uri":
+                match = _SPOTIFY_TRACK.fullmatch(cell.strip())
                 if match:
                     provider_ids[_SPOTIFY] = ProviderTrackId(match[1])
                 else:
-                    locations.append(uri)
-            cell = get("location")
-            if cell:
+                    locations.append(cell)
+            elif field == "location":
                 locations.extend(part for part in cell.split("\n") if part)
-            name = get("playlist_name")
-            if self._first:
-                self._first = False
-                self.playlist_name = name
-            elif name is not None and name != self.playlist_name:
-                self._keep_raw("playlist_name", name, extras)
-            cell = get("genres")
-            if cell:
+            elif field == "genres":
                 genres = tuple(split_list(cell, self._genre_separator))
-            cell = get("image")
-            image = Image(cell) if cell else None
-            cell = get("musicbrainz_recording_id")
-            mbid = MusicBrainzId(cell.strip().lower()) if cell else None
+            elif field == "image":
+                image = Image(cell)
+            else:
+                mbid = MusicBrainzId(cell.strip().lower())
         for field, provider in self._providers:
             cell = get(field)
             if cell is None:
@@ -473,7 +502,8 @@ class _RowReader:
     def _isrc(self, cell: str | None, extras: dict[str, Any], line: int) -> str | None:
         if cell is None:
             return None
-        cleaned = cell.replace("-", "").replace(" ", "").strip().upper()
+        cleaned = cell if len(cell) == 12 else cell.replace("-", "").replace(" ", "").strip()
+        cleaned = cleaned.upper()
         if _ISRC.match(cleaned):
             return cleaned
         self._bad(f"ISRC {cell!r} is not 12 characters CCXXXYYNNNNN", line, "isrc")
@@ -826,7 +856,8 @@ def _open(
         raise _error("empty file: no header row", line=1)
     encoding, bom = _encoding(head)
     head_text = head[bom:].decode(encoding, errors="replace")
-    delimiter, _ = _header_delimiter(_first_line(head_text))
+    declared, header_line = _dialect_line(head_text)
+    delimiter = declared or _header_delimiter(header_line)[0]
     if csv.field_size_limit() < _MAX_ROW:
         csv.field_size_limit(_MAX_ROW)
     raw = io.BufferedReader(_Rejoined(head[bom:], stream), buffer_size=_HEAD)
@@ -837,6 +868,9 @@ def _open(
     try:
         for row in reader:
             feed.row_chars = 0
+            if declared and len(row) <= 2 and row[0].strip().lower() == "sep=":
+                declared = None  # the directive line itself
+                continue
             if any(cell.strip() for cell in row):
                 header_row = row
                 break
@@ -904,10 +938,16 @@ class CsvCodec:
     def read(
         self, source: Source, *, strict: bool = False, on_warning: WarningHandler | None = None
     ) -> Playlist:
-        """Read a whole playlist (see the module docstring for the rules)."""
+        """Read a whole playlist (see the module docstring for the rules).
+
+        The cyclic garbage collector is paused while the rows are read (and restored as it
+        was): the model's immutable objects form no cycles, and its repeated passes over a
+        growing list of tracks would otherwise cost as much as the reading itself.
+        """
         with open_source(source) as stream:
             reader, rows = _open(stream, strict=strict, on_warning=on_warning)
-            tracks = list(rows)
+            with _gc_paused():
+                tracks = list(rows)
         return self._playlist(source, reader, tracks)
 
     def read_metadata(self, source: Source) -> Playlist:
@@ -1011,10 +1051,14 @@ class CsvCodec:
         except PlaylistFormatError:
             return 0.0
         text = head[bom:].decode(encoding, errors="replace")
-        line = _first_line(text).strip()
+        declared, line = _dialect_line(text)
+        line = line.strip()
         if not line or line[0] in "#<[{":
             return 0.0
-        _, cells = _header_delimiter(line)
+        if declared:
+            cells = next(csv.reader([line], delimiter=declared), [])
+        else:
+            _, cells = _header_delimiter(line)
         if len(cells) < 2:
             return 0.0
         known = sum(1 for cell in cells if field_for_header(cell) is not None)
@@ -1025,6 +1069,17 @@ class CsvCodec:
         if known == 1:
             return 0.5
         return 0.2
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _chain(first: list[Track], rest: Iterator[Track]) -> Iterator[Track]:
