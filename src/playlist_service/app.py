@@ -10,6 +10,7 @@ Three lists below are the single place where the shape of the service is written
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -20,15 +21,25 @@ from aiohttp.typedefs import Middleware
 from playlist_service import keys
 from playlist_service.accounts import AccountStore
 from playlist_service.api._spec import load_spec
-from playlist_service.api.handlers import artists, auth, jobs, me, meta, playlists
+from playlist_service.api.handlers import artists, auth, jobs, me, meta, ops, playlists
+from playlist_service.api.middlewares import (
+    RateLimiter,
+    RateLimitRule,
+    ServiceMetrics,
+    client_address,
+    cors_middleware,
+    metrics_middleware,
+    rate_limit_middleware,
+)
 from playlist_service.api.middlewares.contract import query_contract_middleware
+from playlist_service.api.middlewares.idempotency import idempotency_middleware
 from playlist_service.api.middlewares.request_id import (
     add_request_id_header,
     request_id_middleware,
 )
 from playlist_service.auth import MobileLogin, SessionManager, auth_middleware
 from playlist_service.crypto import KeyRing
-from playlist_service.errors import problem_middleware
+from playlist_service.errors import problem_middleware, problem_response
 from playlist_service.library import Library
 from playlist_service.providers import ProviderHub
 from playlist_service.settings import ProviderSettings, Settings
@@ -44,24 +55,60 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # playlist files; larger bodies get a 413 problem
 
 
-def _middlewares(settings: Settings, spec: dict[str, Any]) -> list[Middleware]:
+def _principal_key(request: web.Request) -> str:
+    """Whose idempotency keys a request uses: the user, or the client address."""
+    principal = request.get(keys.PRINCIPAL)
+    if principal is not None:
+        return f"user:{principal.user_id}"
+    settings = request.app[keys.SETTINGS]
+    trusted = tuple(ipaddress.ip_network(n, strict=False) for n in settings.trusted_proxies)
+    return f"anon:{client_address(request, trusted)}"
+
+
+def _problem(request: web.Request, status: int, title: str, detail: str) -> web.StreamResponse:
+    return problem_response(
+        status, title=title, detail=detail, request_id=request.get(keys.REQUEST_ID)
+    )
+
+
+def _middlewares(
+    settings: Settings,
+    spec: dict[str, Any],
+    metrics: ServiceMetrics,
+    limiter: RateLimiter | None,
+) -> list[Middleware]:
     """The middleware chain, outermost first. Each entry says why it sits where it does."""
-    del settings  # the production middlewares (issue 8) read it
-    return [
+    chain: list[Middleware] = [
         # 1. Request id first: everything below (logs, errors, metrics) can name the request.
         request_id_middleware,
-        # 2. (slot) metrics: outside the error middleware so it sees final status codes.
-        # 3. (slot) CORS: outside the error middleware so problem responses carry its headers.
+        # 2. Metrics: outside the error middleware so it sees final status codes.
+        metrics_middleware(metrics),
+        # 3. CORS: outside the error middleware so problem responses carry its headers.
+        cors_middleware(settings.cors_origins),
         # 4. Errors: anything raised below leaves as application/problem+json.
         problem_middleware,
-        # 5. (slot) rate limits: inside errors; its 429 is a problem document.
+    ]
+    if limiter is not None:
+        # 5. Rate limits: inside errors (the 429 is a problem document), before anything
+        #    that costs a database lookup, so floods of bad tokens are limited too.
+        chain.append(
+            rate_limit_middleware(
+                limiter, problem=_problem, trusted_proxies=settings.trusted_proxies
+            )
+        )
+    chain += [
         # 6. Contract: query parameters the contract does not define are a 400 (cheap, so
         #    before authentication's database lookup).
         query_contract_middleware(spec),
         # 7. Authentication: Bearer session JWT -> keys.PRINCIPAL (401 when invalid).
         auth_middleware,
-        # 8. (slot) idempotency keys: innermost, so a replay is keyed by the principal.
+        # 8. Idempotency keys: innermost, so a replay is keyed by the principal and the
+        #    stored response commits in the handler's own transaction.
+        idempotency_middleware(
+            lambda request: request.app[keys.ENGINE], _principal_key, problem=_problem
+        ),
     ]
+    return chain
 
 
 async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -187,6 +234,7 @@ _ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
     playlists.routes,
     artists.routes,
     meta.routes,
+    ops.routes,
     # jobs routes (issue 7) are added below this line
     jobs.routes,
 )
@@ -195,12 +243,24 @@ _ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
 def create_app(settings: Settings, **app_kwargs: Any) -> web.Application:
     """Build the service for ``settings``; nothing is opened until the app starts."""
     spec = load_spec()
+    metrics = ServiceMetrics()
+    limiter = None
+    if settings.rate_limits_enabled:
+        limiter = RateLimiter(
+            [
+                RateLimitRule("global", settings.rate_limit),
+                RateLimitRule("auth", settings.auth_rate_limit, path_prefixes=("/auth/",)),
+            ],
+            settings.redis_url,
+        )
     app = web.Application(
-        middlewares=_middlewares(settings, spec),
+        middlewares=_middlewares(settings, spec, metrics, limiter),
         client_max_size=MAX_UPLOAD_BYTES,
         **app_kwargs,
     )
     app[keys.SETTINGS] = settings
+    app[keys.METRICS] = metrics
+    app[keys.RATE_LIMITER] = limiter
     app[keys.OPENAPI_SPEC] = spec
     app.cleanup_ctx.extend(_cleanup_contexts(settings))
     app.on_response_prepare.append(add_request_id_header)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported for the annotations only; keeps keys.py import-lig
 
     from playlist_interop.providers.musicbrainz import MusicBrainzClient
     from playlist_service.accounts import AccountStore
+    from playlist_service.api.middlewares import RateLimiter, ServiceMetrics
     from playlist_service.auth import MobileLogin, Principal, SessionManager
     from playlist_service.blobs import BlobStore
     from playlist_service.crypto import KeyRing
@@ -36,11 +37,13 @@ __all__ = [
     "JOB_QUEUE",
     "KEY_RING",
     "LIBRARY",
+    "METRICS",
     "MOBILE_LOGIN",
     "MUSICBRAINZ",
     "OPENAPI_SPEC",
     "PRINCIPAL",
     "PROVIDER_HUB",
+    "RATE_LIMITER",
     "REDIS",
     "REQUEST_ID",
     "SESSIONS",
@@ -103,6 +106,14 @@ WORKER_OPTIONS: Final[web.AppKey[WorkerOptions]] = web.AppKey("worker_options")
 
 WORKER: Final[web.AppKey[Worker | None]] = web.AppKey("worker")
 """The embedded worker, or ``None`` when workers run as separate processes."""
+
+# --- production middlewares (issue 8) ---------------------------------------------------
+
+METRICS: Final[web.AppKey[ServiceMetrics]] = web.AppKey("metrics")
+"""This process's Prometheus metrics (own registry)."""
+
+RATE_LIMITER: Final[web.AppKey[RateLimiter | None]] = web.AppKey("rate_limiter")
+"""Per-client request counters (memory or Redis), ``None`` when rate limits are off."""
 
 # --- request keys -----------------------------------------------------------------------
 

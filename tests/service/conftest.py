@@ -55,6 +55,8 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "refresh_hash_key": "base64:" + _key(),
         "token_keys": "k1:" + _key(),
         "port": 0,
+        # Functional tests send bursts of requests; tests/service/production tests the limits.
+        "rate_limits_enabled": False,
     }
     values.update(overrides)
     return Settings.from_env({}, data_dir=data_dir, **values)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeAlias
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 __all__ = ["cors_middleware"]
 
@@ -21,9 +22,7 @@ _ALLOW_HEADERS = "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X
 _EXPOSE_HEADERS = "RateLimit, RateLimit-Policy, Retry-After, X-Request-ID, Location"
 
 
-def cors_middleware(
-    allowed_origins: Iterable[str], *, max_age: int = 600
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def cors_middleware(allowed_origins: Iterable[str], *, max_age: int = 600) -> Middleware:
     """Build the middleware for exact origins such as ``https://app.example.com``."""
     allowed = frozenset(origin.rstrip("/").lower() for origin in allowed_origins)
 

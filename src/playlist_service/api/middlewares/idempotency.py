@@ -21,6 +21,7 @@ from typing import Any, Final, TypeAlias
 
 import sqlalchemy as sa
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -65,7 +66,7 @@ def idempotency_middleware(
     problem: ProblemFactory,
     retention: dt.timedelta = dt.timedelta(hours=24),
     lock_timeout: dt.timedelta = dt.timedelta(minutes=2),
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+) -> Middleware:
     """Build the middleware.
 
     Args:

@@ -21,6 +21,7 @@ from typing import TypeAlias
 
 import attrs
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -165,7 +166,7 @@ def rate_limit_middleware(
     problem: ProblemFactory,
     trusted_proxies: Iterable[str] = (),
     exempt_paths: Iterable[str] = ("/health", "/ready", "/metrics"),
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+) -> Middleware:
     """Build the middleware; ``problem(request, status, title, detail)`` shapes the 429."""
     networks = _networks(trusted_proxies)
     exempt = frozenset(exempt_paths)

@@ -1,0 +1,84 @@
+"""Operations endpoints: ``/health`` (liveness), ``/ready`` (dependencies), ``/metrics``."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from playlist_service import keys
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+_CHECK_TIMEOUT = 2.0
+
+
+@routes.get("/health")
+async def health(_request: web.Request) -> web.Response:
+    """The process is up; checks no dependency (liveness probes must not cascade)."""
+    return web.json_response({"status": "ok"})
+
+
+async def _database(app: web.Application) -> None:
+    async with app[keys.ENGINE].connect() as conn:
+        await conn.execute(sa.text("SELECT 1"))
+
+
+async def _redis(app: web.Application) -> None:
+    client = app[keys.REDIS]
+    if client is not None:
+        await client.ping()  # type: ignore[misc]  # redis-py types ping() as sync or async
+
+
+async def _blobs(app: web.Application) -> None:
+    await app[keys.BLOB_STORE].exists("_ready-probe")
+
+
+async def _rate_limits(app: web.Application) -> None:
+    limiter = app[keys.RATE_LIMITER]
+    if limiter is not None and not await limiter.check():
+        raise ConnectionError("rate-limit storage does not answer")
+
+
+_CHECKS: dict[str, Callable[[web.Application], Awaitable[None]]] = {
+    "database": _database,
+    "redis": _redis,
+    "blob_store": _blobs,
+    "rate_limits": _rate_limits,
+}
+
+
+@routes.get("/ready")
+async def ready(request: web.Request) -> web.Response:
+    """Whether the database, Redis (when configured) and the blob store answer."""
+
+    async def run(name: str, check: Callable[[web.Application], Awaitable[None]]) -> Any:
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(check(request.app), _CHECK_TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            return name, {"status": "fail", "error": type(exc).__name__}
+        return name, {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    results = dict(await asyncio.gather(*(run(n, c) for n, c in _CHECKS.items())))
+    healthy = all(r["status"] == "ok" for r in results.values())
+    return web.json_response(
+        {"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503
+    )
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition of this process's metrics."""
+    from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+    # The content type goes through headers=: content_type= rejects Prometheus' parameters.
+    return web.Response(
+        body=request.app[keys.METRICS].exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
