@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from playlist_interop.providers import UserProfile
 from playlist_interop.providers.auth import OAuthToken
 from playlist_service.crypto import KeyRing, account_context
+from playlist_service.store import read_only
 from playlist_service.store.tables import provider_accounts, users, utcnow
 
 __all__ = [
@@ -213,7 +214,7 @@ class AccountStore:
 
     async def list_for_user(self, user_id: str) -> list[LinkedAccount]:
         """The user's linked accounts, oldest first."""
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             rows = await conn.execute(
                 sa.select(*_PUBLIC_COLUMNS)
                 .where(provider_accounts.c.user_id == user_id)
@@ -224,7 +225,7 @@ class AccountStore:
     async def find(self, user_id: str, provider: str) -> LinkedAccount | None:
         """The user's account at ``provider`` (the most recently updated, if several)."""
         t = provider_accounts
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             row = (
                 await conn.execute(
                     sa.select(*_PUBLIC_COLUMNS)
@@ -238,7 +239,7 @@ class AccountStore:
     async def load_token(self, account: LinkedAccount) -> OAuthToken:
         """Decrypt the account's current tokens."""
         t = provider_accounts
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             row = (
                 await conn.execute(
                     sa.select(
@@ -287,7 +288,7 @@ class AccountStore:
 
     async def user_display_name(self, user_id: str) -> str | None:
         """The user's display name (``None`` when unknown)."""
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             return await conn.scalar(sa.select(users.c.display_name).where(users.c.id == user_id))
 
 

@@ -34,6 +34,7 @@ from playlist_service.accounts import AccountLinkedElsewhere, AccountStore
 from playlist_service.auth._sessions import IssuedTokens, SessionManager
 from playlist_service.crypto import KeyRing, attempt_context
 from playlist_service.providers import ProviderHub, ProviderNotConfigured
+from playlist_service.store import read_only
 from playlist_service.store.tables import oauth_attempts, utcnow
 
 __all__ = ["AttemptStatus", "LoginError", "MobileLogin", "StartedAttempt"]
@@ -260,7 +261,7 @@ class MobileLogin:
     async def status(self, attempt_id: str) -> AttemptStatus | None:
         """What an attempt's state is (``None`` when unknown)."""
         t = oauth_attempts
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             row = (
                 await conn.execute(
                     sa.select(

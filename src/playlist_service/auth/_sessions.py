@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from playlist_service.auth._principal import Principal
+from playlist_service.store import read_only
 from playlist_service.store.tables import refresh_tokens, sessions, utcnow
 
 __all__ = [
@@ -176,7 +177,7 @@ class SessionManager:
     async def authenticate(self, token: str) -> Principal:
         """Verify an access token and check that its device session is still live."""
         principal = self.decode_access_token(token)
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             row = (
                 await conn.execute(
                     sa.select(
@@ -321,7 +322,7 @@ class SessionManager:
     async def list_sessions(self, user_id: str) -> list[DeviceSession]:
         """The user's live device sessions, most recently used first."""
         s = sessions
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             rows = await conn.execute(
                 sa.select(
                     s.c.id,

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from playlist_interop.codecs import detect_format, read_playlist
 from playlist_interop.model import Playlist, Track, make_converter
 from playlist_interop.providers.musicbrainz import MusicBrainzClient
+from playlist_service.store import read_only
 from playlist_service.store.tables import artists, playlist_artists, stored_playlists, utcnow
 
 __all__ = [
@@ -179,7 +180,7 @@ class Library:
     ) -> tuple[list[StoredPlaylist], int]:
         """A page of the user's stored playlists (newest first) and the total count."""
         t = stored_playlists
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             total = await conn.scalar(sa.select(sa.func.count()).where(t.c.user_id == user_id))
             rows = await conn.execute(
                 sa.select(*_STORED_COLUMNS)
@@ -193,7 +194,7 @@ class Library:
     async def get(self, user_id: str, playlist_id: str) -> tuple[StoredPlaylist, Playlist] | None:
         """A stored playlist of the user with its tracks, or ``None``."""
         t = stored_playlists
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             row = (
                 await conn.execute(
                     sa.select(*_STORED_COLUMNS, t.c.document).where(
@@ -268,7 +269,7 @@ class Library:
         linked = sa.select(playlist_artists.c.playlist_id).where(
             playlist_artists.c.playlist_id == t.c.id
         )
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             pending = (
                 (
                     await conn.execute(
@@ -326,7 +327,7 @@ class Library:
         select = self._artist_query(user_id)
         if query:
             select = select.where(artists.c.name_key.contains(artist_key(query), autoescape=True))
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             total = await conn.scalar(sa.select(sa.func.count()).select_from(select.subquery()))
             rows = await conn.execute(
                 select.order_by(sa.desc("track_count"), artists.c.name, artists.c.id)
@@ -338,7 +339,7 @@ class Library:
     async def get_artist(self, user_id: str, artist_id: str) -> CatalogArtist | None:
         """One artist of the user's catalog, or ``None``."""
         await self.index_pending(user_id)
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             row = (
                 await conn.execute(self._artist_query(user_id).where(artists.c.id == artist_id))
             ).first()
@@ -349,7 +350,7 @@ class Library:
     ) -> list[Track]:
         """Up to ``limit`` tracks of the user's playlists crediting the artist, ISRCs first."""
         t, pa = stored_playlists, playlist_artists
-        async with self.engine.connect() as conn:
+        async with read_only(self.engine) as conn:
             documents = (
                 (
                     await conn.execute(

@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy Core tables, the engine factory and the packaged Alembic migrations."""
 
-from playlist_service.store._engine import create_engine, is_sqlite
+from playlist_service.store._engine import create_engine, is_sqlite, read_only
 from playlist_service.store._migrate import (
     MIGRATIONS_DIR,
     MigrationTimeout,
@@ -25,6 +25,7 @@ __all__ = [
     "head_revision",
     "is_sqlite",
     "metadata",
+    "read_only",
     "unit_of_work",
     "upgrade",
 ]

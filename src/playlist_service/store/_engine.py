@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from playlist_service.settings import normalise_database_url
 
-__all__ = ["create_engine", "is_sqlite"]
+__all__ = ["create_engine", "is_sqlite", "read_only"]
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+_BEGIN_OPTION = "playlist_sqlite_begin"
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -28,6 +31,8 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     a busy timeout, and every transaction starts with ``BEGIN IMMEDIATE`` so that two
     writers queue on the lock instead of failing when a read transaction is upgraded (the
     pysqlite driver's own deferred ``BEGIN`` is switched off, as SQLAlchemy's docs describe).
+    Connections opened with :func:`read_only` begin ``DEFERRED`` instead: in WAL mode they
+    read a snapshot without taking the write lock, so reads never queue behind writers.
 
     PostgreSQL (asyncpg): pre-ping pooled connections; a ``search_path`` query parameter
     (``postgresql://host/db?search_path=tenant_a``) selects the schema the tables live in.
@@ -67,4 +72,18 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@asynccontextmanager
+async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only (it must not write).
+
+    On SQLite its transaction begins ``DEFERRED``, so concurrent readers neither wait for nor
+    block the single writer; elsewhere it is an ordinary connection.
+    """
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            await connection.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+        yield connection

@@ -82,3 +82,30 @@ async def test_upgrade_is_idempotent(fresh_database_url: str) -> None:
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_read_only_connections_do_not_take_the_write_lock(tmp_path: object) -> None:
+    """On SQLite a reader opened with read_only() proceeds while a writer holds the lock."""
+    import asyncio
+    from pathlib import Path
+
+    from playlist_service.store import read_only
+    from playlist_service.store.tables import users, utcnow
+
+    path = Path(str(tmp_path)) / "lock.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade(engine)
+        async with engine.begin() as writer:  # BEGIN IMMEDIATE: holds the write lock
+            await writer.execute(sa.insert(users).values(id="w", created_at=utcnow()))
+
+            async def read() -> int:
+                async with read_only(engine) as reader:
+                    return int(await reader.scalar(sa.select(sa.func.count()).select_from(users)))
+
+            # the uncommitted row is invisible, and the read does not wait for the writer
+            assert await asyncio.wait_for(read(), timeout=2) == 0
+        async with read_only(engine) as reader:
+            assert await reader.scalar(sa.select(sa.func.count()).select_from(users)) == 1
+    finally:
+        await engine.dispose()
