@@ -63,7 +63,7 @@ def tracks(draw: st.DrawFn) -> Track:
         album=album,
         duration_ms=draw(st.none() | st.integers(0, 10**10).map(DurationMs)),
         isrc=draw(st.none() | ISRC),
-        track_number=draw(st.none() | st.integers(0, 10**6)),
+        track_number=draw(st.none() | st.integers(1, 10**6)),
         provider_ids=provider_ids,
         locations=draw(st.lists(URI, max_size=3)),
         image=draw(st.none() | URI.map(Image)),

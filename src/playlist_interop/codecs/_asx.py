@@ -212,8 +212,7 @@ class _Reader:
     def text(self, element: etree._Element) -> str:
         if any(isinstance(child.tag, str) for child in element):
             self.problem(f"<{_xml.local_name(element)}> must hold plain text, not markup", element)
-            return _xml.text_of(element).strip()
-        return (element.text or "").strip()
+        return (_xml.text_of(element) if len(element) else element.text or "").strip()
 
     def check_content(self, element: etree._Element, parent: str) -> None:
         name = _xml.local_name(element)

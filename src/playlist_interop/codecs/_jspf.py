@@ -242,6 +242,8 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            if value == 0 and key == "trackNum":
+                self.problem("track 'trackNum' must be greater than zero")
             return value
         self.problem(f"track {key!r} must be a non-negative integer, not {value!r}")
         if isinstance(value, float) and math.isfinite(value) and value >= 0:

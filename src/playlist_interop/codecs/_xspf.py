@@ -121,8 +121,11 @@ class _Reader:
         """Text of an element that must hold character data only."""
         if element.keys():
             self.check_attributes(element)
-        if len(element) and any(isinstance(child.tag, str) for child in element):
-            self.problem(f"<{_xml.local_name(element)}> must hold plain text, not markup", element)
+        if len(element):  # child elements are refused; comments are just skipped
+            if any(isinstance(child.tag, str) for child in element):
+                self.problem(
+                    f"<{_xml.local_name(element)}> must hold plain text, not markup", element
+                )
             return _xml.text_of(element)
         return element.text or ""
 
@@ -149,9 +152,7 @@ class _Reader:
         rel = self.uri(rel, element, f"<{name}> rel")
         if any(isinstance(child.tag, str) for child in element):
             self.problem(f"<{name}> must hold plain text, not markup", element)
-            content = _xml.text_of(element)
-        else:
-            content = element.text or ""
+        content = _xml.text_of(element) if len(element) else element.text or ""
         if with_uri_content:
             content = self.uri(content, element, f"<{name}> value")
         return rel, content
@@ -196,7 +197,7 @@ class _Reader:
     def track(self, element: etree._Element) -> Track:
         if element.keys():
             self.check_attributes(element)
-        self.check_no_text(element)
+        text_inside = element.text is not None and not element.text.isspace()
         own_base = element.get(_XML_BASE)
         base = urljoin(self.list_base, own_base.strip()) if own_base else self.list_base
         names = self.names
@@ -208,6 +209,9 @@ class _Reader:
         extensions: list[str] = []
         extras: dict[str, object] = {}
         for child in element:
+            tail = child.tail
+            if tail is not None and not text_inside and not tail.isspace():
+                text_inside = True
             tag = child.tag
             if not isinstance(tag, str):
                 continue
@@ -231,9 +235,11 @@ class _Reader:
                 if raw is not None:
                     extensions.append(raw)
             else:
-                text = self.leaf_text(child)
+                text = self.leaf_text(child) if len(child) or child.keys() else child.text or ""
                 if name in _URI_LEAVES:
-                    text = self.uri(text, child, f"<{name}>")
+                    text = text.strip()
+                    if not valid_uri(text):
+                        self.problem(f"<{name}> is not a valid URI: {text!r}", child)
                 if name == "location":
                     locations.append(urljoin(base, text) if base else text)
                 elif name == "identifier":
@@ -244,9 +250,13 @@ class _Reader:
                         self.problem(f"<{name}> is not a non-negative integer: {text!r}", child)
                         extras[f"xspf.invalid.{name}"] = text
                     else:
+                        if number == 0 and name == "trackNum":
+                            self.problem("<trackNum> must be greater than zero", child)
                         values[name] = number
                 else:
                     values[name] = text
+        if text_inside:
+            self.problem("<track> may only contain elements, not text", element)
         fields = XspfTrack(
             locations=tuple(locations),
             identifiers=tuple(identifiers),

@@ -491,6 +491,14 @@ def track_to_fields(track: Track, losses: LossCounter, *, json: bool) -> XspfTra
             losses.track(f"extras.{key}")
     annotation = extras.get("xspf.annotation")
     info = extras.get("xspf.info")
+    track_num = track.track_number
+    if track_num is not None and track_num < 1:
+        losses.track("track_number", "XSPF track numbers start at 1")
+        track_num = None
+    duration = int(track.duration_ms) if track.duration_ms is not None else None
+    if duration is not None and duration < 0:
+        losses.track("duration_ms", "negative durations are not allowed")
+        duration = None
     links: tuple[tuple[str, str], ...] = ()
     metas: tuple[tuple[str, str], ...] = ()
     if "xspf.link" in extras:
@@ -508,8 +516,8 @@ def track_to_fields(track: Track, losses: LossCounter, *, json: bool) -> XspfTra
         info=uri(str(info), "extras.xspf.info") if info is not None else None,
         image=uri(track.image.url, "image") if track.image is not None else None,
         album=album,
-        track_num=track.track_number,
-        duration=int(track.duration_ms) if track.duration_ms is not None else None,
+        track_num=track_num,
+        duration=duration,
         links=links,
         metas=metas,
         extensions=xml_extensions,
