@@ -184,3 +184,56 @@ async def test_request_log_keeps_no_credentials(
     for token in emulator.tokens.issued:
         assert token not in logged
     assert emulator.request_count("GET", "/v1/me") == 1
+
+
+async def test_server_side_rate_limit_answers_429_with_retry_after() -> None:
+    async with SpotifyEmulator(DEFAULT_SEED_TRACKS, rate_limit=0.5, rate_burst=2) as emu:
+        token = emu.issue_token()
+        headers = {"Authorization": f"Bearer {token.access_token}"}
+        async with httpx.AsyncClient(base_url=emu.api_url + "/", headers=headers) as api:
+            statuses = [(await api.get("me")).status_code for _ in range(3)]
+            refused = await api.get("me")
+        assert statuses == [200, 200, 429]
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 2
+        assert emu.rate_limited == 2
+        # The accounts service is not rate limited.
+        async with httpx.AsyncClient(base_url=emu.auth_url) as accounts:
+            assert (await accounts.post("/api/token", data={})).status_code == 400
+
+
+async def test_a_paced_client_is_never_refused() -> None:
+    from playlist_interop.providers import RequestBudget, set_testing
+
+    set_testing(False)
+    try:
+        async with SpotifyEmulator(DEFAULT_SEED_TRACKS, rate_limit=40, rate_burst=4) as emu:
+            pid = emu.add_playlist("Paced", list(emu.tracks) * 30)  # 240 entries, 5 pages
+            token = emu.issue_token()
+            budget = RequestBudget(per_second=40, burst=4)
+            async with SpotifyProvider(
+                access_token=token.access_token, api_url=emu.api_url, budget=budget
+            ) as spotify:
+                for _ in range(4):
+                    assert len((await spotify.get_playlist(pid)).tracks) == 240
+            assert emu.rate_limited == 0
+            assert emu.request_count("GET") == 4 * 4
+    finally:
+        set_testing(True)
+
+
+async def test_isrc_search_uses_the_index() -> None:
+    async with SpotifyEmulator(DEFAULT_SEED_TRACKS) as emu:
+        token = emu.issue_token()
+        headers = {"Authorization": f"Bearer {token.access_token}"}
+        async with httpx.AsyncClient(base_url=emu.api_url + "/", headers=headers) as api:
+            found = await api.get("search", params={"q": "isrc:qzaaa2100003", "type": "track"})
+            mixed = await api.get(
+                "search", params={"q": "isrc:QZAAA2100003 track:Velvet", "type": "track"}
+            )
+            wrong = await api.get(
+                "search", params={"q": "isrc:QZAAA2100003 artist:Nobody", "type": "track"}
+            )
+        assert [t["name"] for t in found.json()["tracks"]["items"]] == ["Velvet Static"]
+        assert [t["name"] for t in mixed.json()["tracks"]["items"]] == ["Velvet Static"]
+        assert wrong.json()["tracks"]["items"] == []

@@ -6,6 +6,8 @@ An emulator is an aiohttp application served on ``127.0.0.1`` at a port the OS p
   were sent);
 - fault injection (:class:`Faults`): 429 with ``Retry-After``, 5xx, malformed JSON and
   truncated bodies, for the next *n* matching requests;
+- an optional server-side rate limit (``rate_limit`` requests per second, ``rate_burst``)
+  answering 429 with the ``Retry-After`` that frees a slot;
 - an OAuth token store (:class:`TokenStore`): authorization codes bound to a PKCE challenge,
   access tokens that expire (or are expired on demand), refresh tokens that rotate;
 - a subclass hook, :meth:`Emulator.add_routes`, for the provider's own endpoints.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import abc
 import base64
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -288,8 +291,22 @@ class Emulator(abc.ABC):
 
     provider: ClassVar[str] = ""
 
-    def __init__(self, *, token_lifetime: float = 3600, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        *,
+        token_lifetime: float = 3600,
+        host: str = "127.0.0.1",
+        rate_limit: float | None = None,
+        rate_burst: int = 1,
+    ) -> None:
         self.host = host
+        self.rate_limit = rate_limit
+        """Requests per second the API accepts (``None``: no limit); past it, 429."""
+        self.rate_burst = max(1, rate_burst)
+        """Requests accepted back to back before the rate applies."""
+        self.rate_limited = 0
+        """Requests the rate limiter refused."""
+        self._tat = 0.0
         self.requests: list[RecordedRequest] = []
         self.faults = Faults()
         self.tokens = TokenStore(lifetime=token_lifetime)
@@ -334,7 +351,9 @@ class Emulator(abc.ABC):
 
     def create_app(self) -> web.Application:
         """The aiohttp application: request log and fault middlewares, then the routes."""
-        app = web.Application(middlewares=[self._record_middleware, self._fault_middleware])
+        app = web.Application(
+            middlewares=[self._record_middleware, self._rate_middleware, self._fault_middleware]
+        )
         self.add_routes(app)
         return app
 
@@ -350,6 +369,10 @@ class Emulator(abc.ABC):
         """Whether injected faults may apply to ``path`` (default: every path)."""
         return True
 
+    def is_rate_limited_path(self, path: str) -> bool:
+        """Whether the ``rate_limit`` applies to ``path`` (default: :meth:`is_api_path`)."""
+        return self.is_api_path(path)
+
     @web.middleware
     async def _record_middleware(
         self, request: web.Request, handler: Handler
@@ -364,6 +387,23 @@ class Emulator(abc.ABC):
                 body=body,
             )
         )
+        return await handler(request)
+
+    @web.middleware
+    async def _rate_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """A server-side rate limit (GCRA): over it, 429 with the seconds until a slot frees."""
+        if self.rate_limit is None or not self.is_rate_limited_path(request.path):
+            return await handler(request)
+        interval = 1.0 / self.rate_limit
+        now = time.monotonic()
+        tat = max(self._tat, now)
+        early = tat - now - (self.rate_burst - 1) * interval
+        if early > 0:
+            self.rate_limited += 1
+            error = self.error_response(429, "API rate limit exceeded")
+            error.headers["Retry-After"] = str(max(1, math.ceil(early)))
+            return error
+        self._tat = tat + interval
         return await handler(request)
 
     @web.middleware

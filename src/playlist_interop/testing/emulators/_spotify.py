@@ -25,9 +25,11 @@ __all__ = ["SpotifyEmulator", "spotify_id"]
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:(track|episode):([0-9A-Za-z]{22})$")
+_ISRC_QUERY = re.compile(r"^isrc:(\S+)$", re.IGNORECASE)
 _FIELD = re.compile(r'(\w+):(?:"([^"]*)"|(\S+))')
 _OPEN = "https://open.spotify.com"
 _GRANT = web.RequestKey("grant", AccessGrant)
+_MARKETS = ("AR", "AU", "BR", "CA", "DE", "ES", "FR", "GB", "IT", "JP", "MX", "NL", "SE", "US")
 DEFAULT_SCOPES = (
     "playlist-read-private",
     "playlist-read-collaborative",
@@ -94,6 +96,9 @@ class SpotifyEmulator(Emulator):
         batch_tracks: Serve ``GET /tracks?ids=`` (``False`` answers 403, as Spotify does
             for development-mode apps since February 2026).
         legacy_shape: Use the pre-2026 field names ``track`` and ``tracks``.
+        rate_limit: Requests per second the Web API accepts; past it, 429 with
+            ``Retry-After`` (Spotify's rolling window, simplified).
+        rate_burst: Requests accepted back to back before the rate applies.
     """
 
     provider = "spotify"
@@ -113,8 +118,12 @@ class SpotifyEmulator(Emulator):
         token_lifetime: float = 3600,
         batch_tracks: bool = True,
         legacy_shape: bool = False,
+        rate_limit: float | None = None,
+        rate_burst: int = 1,
     ) -> None:
-        super().__init__(token_lifetime=token_lifetime)
+        super().__init__(
+            token_lifetime=token_lifetime, rate_limit=rate_limit, rate_burst=rate_burst
+        )
         self.user_id = user_id
         self.display_name = display_name
         self.client_ids = None if client_ids is None else frozenset(client_ids)
@@ -124,6 +133,7 @@ class SpotifyEmulator(Emulator):
         self.unavailable: set[str] = set()
         self.episodes: dict[str, dict[str, Any]] = {}
         self.playlists: dict[str, _Playlist] = {}
+        self._by_isrc: dict[str, list[str]] = {}
         self._counter = itertools.count(1)
         for track in catalog:
             self.add_track(track)
@@ -138,6 +148,8 @@ class SpotifyEmulator(Emulator):
         if not _ID.match(tid):
             raise ValueError(f"not a Spotify id: {tid!r}")
         self.tracks[tid] = track
+        if track.isrc:
+            self._by_isrc.setdefault(track.isrc, []).append(tid)
         if not available:
             self.unavailable.add(tid)
         return tid
@@ -285,6 +297,12 @@ class SpotifyEmulator(Emulator):
             "type": "track",
             "uri": f"spotify:track:{tid}",
         }
+        if self.legacy_shape:
+            # Extended quota mode still gets the fields February 2026 removed elsewhere.
+            markets = [] if tid in self.unavailable else list(_MARKETS)
+            wire["available_markets"] = markets
+            wire["album"]["available_markets"] = markets
+            wire["popularity"] = int(hashlib.sha256(tid.encode()).digest()[0]) % 101
         if market:
             playable = tid not in self.unavailable
             wire["is_playable"] = playable
@@ -379,6 +397,9 @@ class SpotifyEmulator(Emulator):
         content: dict[str, Any] | None
         if entry.kind == "track" and entry.id is not None:
             content = self._track_wire(entry.id, base, market=market)
+            # Playlist entries say which kind they are (``additional_types`` clients).
+            content["episode"] = False
+            content["track"] = True
         elif entry.kind == "episode" and entry.id is not None and episodes:
             content = self._episode_wire(entry.id, base)
         elif entry.kind == "local" and entry.local is not None:
@@ -472,8 +493,12 @@ class SpotifyEmulator(Emulator):
             app.router.add_route("*", gone, self._removed)
 
     def is_api_path(self, path: str) -> bool:
-        """Faults apply to the Web API only, unless limited to a path explicitly."""
+        """Faults apply to the Web API and the token endpoint."""
         return path.startswith(("/v1/", "/api/token"))
+
+    def is_rate_limited_path(self, path: str) -> bool:
+        """The rate limit applies to the Web API."""
+        return path.startswith("/v1/")
 
     def _authenticated(self, handler: Any) -> Any:
         async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -840,7 +865,13 @@ class SpotifyEmulator(Emulator):
         body: dict[str, Any] = {}
         if "track" in types.split(","):
             base = str(request.url.origin())
-            found = [tid for tid in self.tracks if self._matches(tid, query)]
+            only_isrc = _ISRC_QUERY.match(query)
+            pool = (
+                self._by_isrc.get(only_isrc.group(1).upper().replace("-", ""), [])
+                if only_isrc
+                else self.tracks
+            )
+            found = [tid for tid in pool if self._matches(tid, query)]
             market = "market" in request.query
             items = [
                 self._track_wire(t, base, market=market) for t in found[offset : offset + limit]
