@@ -205,8 +205,7 @@ def test_round_trip_asx_to_asx(playlist: Playlist) -> None:
     result = ASX.write(playlist)
     assert result.lossless, result.losses
     back = ASX.read(result.data, strict=True)
-    expected_name = playlist.name or None
-    assert back.name == expected_name
+    assert back.name == playlist.name
     assert back.tracks == playlist.tracks
 
 
