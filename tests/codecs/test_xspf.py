@@ -340,3 +340,13 @@ def test_track_numbers_start_at_one() -> None:
     result = XSPF.write(playlist)
     assert any(loss.field == "track_number" for loss in result.losses)
     assert XSPF.read(result.data, strict=True).tracks[0].track_number is None
+
+
+@pytest.mark.parametrize(
+    ("encoding", "declared"),
+    [("utf-16", "UTF-16"), ("utf-8-sig", "UTF-8"), ("latin-1", "ISO-8859-1"), ("utf-8", None)],
+)
+def test_encodings(encoding: str, declared: str | None) -> None:
+    prolog = f'<?xml version="1.0" encoding="{declared}"?>' if declared else ""
+    text = f'{prolog}<playlist version="1" {NS}><title>Caf\u00e9</title><trackList/></playlist>'
+    assert XSPF.read(text.encode(encoding), strict=True).name == "Caf\u00e9"
