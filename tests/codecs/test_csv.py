@@ -583,3 +583,9 @@ def test_read_restores_the_garbage_collector_state() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_repeated_headers_keep_their_cells() -> None:
+    (track,) = read("title,Note,artist,Note,title\nA,n1,B,n2,A2\n").tracks
+    assert track.title == "A"
+    assert track.extras == {"csv.Note": "n1", "csv.Note #4": "n2", "csv.title #5": "A2"}

@@ -220,13 +220,6 @@ def _encoding(head: bytes) -> tuple[str, int]:
 _SEP_DIRECTIVE = re.compile(r"sep=(.)\Z", re.IGNORECASE)
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return ""
-
-
 def _dialect_line(text: str) -> tuple[str | None, str]:
     """Excel's ``sep=;`` first line (its delimiter, if any) and the header line."""
     lines = [line for line in text.splitlines()[:50] if line.strip()]
@@ -314,7 +307,10 @@ def _compile_header(cells: list[str], line: int) -> _Header:
         if field is not None:
             column_of[field] = index
         fields.append(field)
-        keys.append(EXTRA_PREFIX + (header or f"column {index + 1}"))
+        key = EXTRA_PREFIX + (header or f"column {index + 1}")
+        if key in keys:  # a repeated header keeps its cells apart
+            key = f"{key} #{index + 1}"
+        keys.append(key)
     useful = {"title", "artists", "isrc", "spotify_uri", "location"}
     if not useful & set(column_of) and not any(f.startswith("provider_id:") for f in column_of):
         raise _error(
