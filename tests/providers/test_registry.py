@@ -53,7 +53,9 @@ def demo_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 
 
 def test_installed_plugin_is_discovered_and_broken_ones_isolated(demo_plugin: None) -> None:
-    entries = {e.name: e for e in discover_providers()}
+    entries = {
+        e.name: e for e in discover_providers() if "demo" not in e.value or e.name != "spotify"
+    }
     demo = entries["demo"]
     assert demo.status is PluginStatus.LOADED
     assert demo.distribution == "playlist-demo-provider 0.3.0"
@@ -68,6 +70,13 @@ def test_installed_plugin_is_discovered_and_broken_ones_isolated(demo_plugin: No
     invalid = entries["demo-invalid"]
     assert invalid.status is PluginStatus.INVALID
     assert invalid.error == "dict object is not callable"
+
+    impostor = next(e for e in discover_providers() if e.name == "spotify" and "demo" in e.value)
+    assert impostor.status is PluginStatus.INVALID
+    assert impostor.error is not None
+    assert "duplicate provider name" in impostor.error
+    assert entries["spotify"].value == "playlist_interop.providers.spotify:SpotifyProvider"
+    assert get_provider("spotify").__name__ == "SpotifyProvider"
 
     assert "demo" in available_providers()
     assert "demo-broken" not in available_providers()

@@ -98,6 +98,12 @@ def _distribution(ep: EntryPoint) -> str | None:
     return f"{dist.metadata['Name']} {dist.version}"
 
 
+def _is_builtin(ep: EntryPoint) -> bool:
+    """Whether ``ep`` is declared by this library's own distribution."""
+    dist = getattr(ep, "dist", None)
+    return dist is not None and dist.metadata["Name"] == "playlist-interop"
+
+
 def _load(ep: EntryPoint) -> ProviderEntry:
     name = ProviderName(ep.name)
     dist = _distribution(ep)
@@ -149,7 +155,12 @@ def discover_providers(*, refresh: bool = False) -> tuple[ProviderEntry, ...]:
             return _cache
         seen: dict[str, ProviderEntry] = {}
         duplicates: list[ProviderEntry] = []
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        # Built-ins first among equal names: a plugin cannot shadow them by coming earlier
+        # on sys.path; between plugins, the first found wins.
+        ordered = sorted(
+            entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, not _is_builtin(e))
+        )
+        for ep in ordered:
             if ep.name in seen:
                 if seen[ep.name].value == ep.value:
                     continue  # the same distribution found twice on sys.path
