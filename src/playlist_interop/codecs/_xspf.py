@@ -420,23 +420,28 @@ class _Reader:
 
     def release(self, element: etree._Element, track_list: etree._Element, tag: str) -> None:
         """Free a consumed child of ``<trackList>`` and check the siblings before it."""
-        if element.getprevious() is None and self.first_item:
-            self.first_item = False
-            text = track_list.text
-            if text is not None and not text.isspace():
-                self.problem("<trackList> may only contain elements, not text", track_list)
-        previous = []
         node = element.getprevious()
-        while node is not None:
-            previous.append(node)
-            node = node.getprevious()
-        if previous:
+        if node is None:
+            if self.first_item:
+                self.first_item = False
+                text = track_list.text
+                if text is not None and not text.isspace():
+                    self.problem("<trackList> may only contain elements, not text", track_list)
+        elif (
+            node.tag == tag
+            and node.getprevious() is None
+            and (node.tail is None or node.tail.isspace())
+        ):
+            del track_list[0]  # the usual case: just the previous (already read) track
+        else:
+            previous = []
+            while node is not None:
+                previous.append(node)
+                node = node.getprevious()
             self.check_list_items(track_list, tag, previous)
             for _ in previous:
                 del track_list[0]
-        tail = element.tail
         element.clear(keep_tail=True)  # type: ignore[call-arg]
-        element.tail = tail
 
 
 def _base_of(element: etree._Element) -> str:
