@@ -31,8 +31,9 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     a busy timeout, and every transaction starts with ``BEGIN IMMEDIATE`` so that two
     writers queue on the lock instead of failing when a read transaction is upgraded (the
     pysqlite driver's own deferred ``BEGIN`` is switched off, as SQLAlchemy's docs describe).
-    Connections opened with :func:`read_only` begin ``DEFERRED`` instead: in WAL mode they
-    read a snapshot without taking the write lock, so reads never queue behind writers.
+    Connections opened with :func:`read_only` send no ``BEGIN`` at all: each statement reads
+    its own WAL snapshot without taking the write lock, so reads never queue behind writers
+    and cost no extra round trips.
 
     PostgreSQL (asyncpg): pre-ping pooled connections; a ``search_path`` query parameter
     (``postgresql://host/db?search_path=tenant_a``) selects the schema the tables live in.
@@ -73,17 +74,19 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @sa.event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "AUTOCOMMIT":
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 @asynccontextmanager
 async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for reads only (it must not write).
 
-    On SQLite its transaction begins ``DEFERRED``, so concurrent readers neither wait for nor
-    block the single writer; elsewhere it is an ordinary connection.
+    On SQLite its statements run without an explicit transaction (each sees a consistent
+    snapshot of its own), so readers neither wait for nor block the single writer;
+    elsewhere it is an ordinary connection.
     """
     async with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
-            await connection.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+            await connection.execution_options(**{_BEGIN_OPTION: "AUTOCOMMIT"})
         yield connection
