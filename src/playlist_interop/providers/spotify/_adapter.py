@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -83,6 +84,8 @@ class SpotifyProvider:
     """Most results per search request (February 2026)."""
     lookup_batch: ClassVar[int] = 50
     """Most ids per ``GET /tracks``."""
+    lookup_concurrency: ClassVar[int] = 8
+    """Single-track lookups in flight at once when ``GET /tracks`` is refused."""
     default_api_url: ClassVar[str] = "https://api.spotify.com/v1"
     default_auth_url: ClassVar[str] = "https://accounts.spotify.com"
     default_scopes: ClassVar[tuple[str, ...]] = (
@@ -377,14 +380,24 @@ class SpotifyProvider:
                 )
                 self._batch_lookup = False
         if not self._batch_lookup or len(wanted) == 1:
-            for tid in wanted:
-                if tid in found:
-                    continue
-                try:
-                    raw = await self._get(f"tracks/{tid}", {"market": self.market})
-                except NotFound:
-                    continue
+            missing = [tid for tid in wanted if tid not in found]
+            gate = asyncio.Semaphore(self.lookup_concurrency)
+
+            async def one(tid: str) -> None:
+                async with gate:
+                    try:
+                        raw = await self._get(f"tracks/{tid}", {"market": self.market})
+                    except NotFound:
+                        return
                 found[tid] = _map.track_from_wire(w.structure(raw, w.Track, what="track"))
+
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for tid in missing:
+                        group.create_task(one(tid))
+            except* ProviderError as failed:
+                # Callers catch ProviderError, not a group: report the first failure.
+                raise failed.exceptions[0] from None
         return [found.get(t) for t in track_ids]
 
 
