@@ -389,3 +389,22 @@ async def test_default_user_agent_names_the_library(aiohttp_server: ServerFactor
     async with HttpCore(provider="t", base_url=base) as http:
         await http.get_json("x")
     assert script.seen[0].headers["User-Agent"].startswith("playlist-interop/")
+
+
+async def test_testing_switch_can_cap_attempts(aiohttp_server: ServerFactory) -> None:
+    script = Script((503, {"Retry-After": "1"}, b""))
+    base = await serve(aiohttp_server, script)
+    set_testing(True, attempts=1)
+    try:
+        async with HttpCore(provider="t", base_url=base, retry=RetryPolicy(attempts=6)) as http:
+            with pytest.raises(ProviderError):
+                await http.get_json("x")
+        assert http.stats.requests == 1
+    finally:
+        set_testing(True)
+    async with HttpCore(provider="t", base_url=base, retry=RetryPolicy(attempts=6)) as http:
+        with pytest.raises(ProviderError):
+            await http.get_json("x")
+    assert http.stats.requests == 6
+    with pytest.raises(ValueError, match="at least 1"):
+        set_testing(True, attempts=0)

@@ -78,16 +78,25 @@ _REDACTED = "REDACTED"
 # -- testing switch ---------------------------------------------------------------------------
 
 _testing = False
+_testing_attempts: int | None = None
 
 
-def set_testing(testing: bool) -> None:
+def set_testing(testing: bool, *, attempts: int | None = None) -> None:
     """Turn real sleeping off (``True``) or back on for every :class:`HttpCore`.
 
     Waits are still computed, counted in :attr:`RequestStats.waited` and checked against the
     total-wait cap, so tests exercise the same decisions without spending the time.
+
+    Args:
+        testing: Whether waits are skipped.
+        attempts: While testing, cap every retry policy at this many attempts (``1``: no
+            retries at all), like stamina's switch; ``None`` keeps each policy's own.
     """
-    global _testing  # noqa: PLW0603 - a process-wide switch is the point
+    global _testing, _testing_attempts  # noqa: PLW0603 - a process-wide switch is the point
+    if attempts is not None and attempts < 1:
+        raise ValueError("attempts must be at least 1")
     _testing = testing
+    _testing_attempts = attempts if testing else None
 
 
 def is_testing() -> bool:
@@ -499,7 +508,10 @@ class HttpCore:
             self.stats.retries += 1
 
     def _stop(self, retry_state: RetryCallState) -> bool:
-        if retry_state.attempt_number >= self.retry.attempts:
+        attempts = self.retry.attempts
+        if _testing and _testing_attempts is not None:
+            attempts = min(attempts, _testing_attempts)
+        if retry_state.attempt_number >= attempts:
             return True
         return retry_state.idle_for + retry_state.upcoming_sleep > self.retry.max_total_wait
 
