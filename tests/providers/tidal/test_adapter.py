@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from playlist_interop.errors import AuthError, NotFound, ProviderError, RateLimited
 from playlist_interop.model import Track
-from playlist_interop.providers._http import RetryPolicy
+from playlist_interop.providers._http import RetryPolicy, set_testing
 from playlist_interop.providers._protocol import TrackQuery
 from playlist_interop.providers.auth import OAuthClient, OAuthSession, OAuthToken, PkcePair
 from playlist_interop.providers.tidal import TidalProvider, oauth_config, parse_duration
@@ -359,3 +359,19 @@ def test_emulated_durations_round_trip(ms: int) -> None:
     from playlist_interop.testing.emulators._tidal import _iso_duration
 
     assert parse_duration(_iso_duration(ms)) == round(ms / 1000) * 1000
+
+
+async def test_emulated_rate_limit_is_honoured(recorded_track: Track) -> None:
+    set_testing(False)  # the emulator's limit runs on real time: really wait
+    async with (
+        TidalEmulator([recorded_track], rate_limit=4.0, rate_burst=2) as emulator,
+        TidalProvider(
+            access_token=emulator.issue_token().access_token,
+            api_url=emulator.api_url,
+            country_code="GB",
+        ) as provider,
+    ):
+        for _ in range(3):
+            assert await provider.search_isrc(Isrc("USUM72409273"))
+        assert provider.stats.retries == emulator.rate_limited == 1
+        assert provider.stats.waited == pytest.approx(1.0)  # Retry-After: 1

@@ -93,6 +93,9 @@ class TidalEmulator(Emulator):
         username: Their name.
         country: Their country (the market of catalog reads).
         token_lifetime: Seconds an access token lives.
+        rate_limit: Requests per second the API accepts; faster calls get 429 with the
+            ``Retry-After`` that frees a slot (``None``: no limit).
+        rate_burst: Calls accepted back to back before the rate applies.
 
     ``unavailable`` maps a ``countryCode`` to track ids missing from that market's catalog.
     """
@@ -109,8 +112,12 @@ class TidalEmulator(Emulator):
         username: str = "emulated.listener",
         country: str = "GB",
         token_lifetime: float = 86400,
+        rate_limit: float | None = None,
+        rate_burst: int = 1,
     ) -> None:
-        super().__init__(token_lifetime=token_lifetime)
+        super().__init__(
+            token_lifetime=token_lifetime, rate_limit=rate_limit, rate_burst=rate_burst
+        )
         self.user_id = user_id
         self.username = username
         self.country = country

@@ -101,6 +101,9 @@ class YouTubeEmulator(Emulator):
         channel_id: The signed-in user's channel id.
         channel_title: Its title.
         token_lifetime: Seconds an access token lives.
+        rate_limit: Requests per second the API accepts; faster calls get 429
+            (``rateLimitExceeded``) with a ``Retry-After`` (``None``: no limit).
+        rate_burst: Calls accepted back to back before the rate applies.
     """
 
     provider = "youtube"
@@ -114,8 +117,12 @@ class YouTubeEmulator(Emulator):
         channel_id: str = "UCemulatedchannel000000",
         channel_title: str = "Emulated Listener",
         token_lifetime: float = 3599,
+        rate_limit: float | None = None,
+        rate_burst: int = 1,
     ) -> None:
-        super().__init__(token_lifetime=token_lifetime)
+        super().__init__(
+            token_lifetime=token_lifetime, rate_limit=rate_limit, rate_burst=rate_burst
+        )
         self.tokens.rotate_refresh = False  # Google keeps the refresh token
         self.daily_quota = daily_quota
         self.quota_used = 0
