@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from playlist_interop.codecs import detect_format, read_playlist
 from playlist_interop.model import Playlist, Track, make_converter
 from playlist_interop.providers.musicbrainz import MusicBrainzClient
-from playlist_service.store import read_only
+from playlist_service.store import begin, read_only
 from playlist_service.store.tables import artists, playlist_artists, stored_playlists, utcnow
 
 __all__ = [
@@ -119,7 +119,7 @@ class Library:
         now = utcnow()
         playlist_id = uuid.uuid4().hex
         document = _converter.unstructure(playlist)
-        async with self.engine.begin() as conn:
+        async with begin(self.engine) as conn:
             await conn.execute(
                 sa.insert(stored_playlists).values(
                     id=playlist_id,
@@ -211,7 +211,7 @@ class Library:
     async def delete(self, user_id: str, playlist_id: str) -> bool:
         """Forget a stored playlist; ``False`` when the user has no such playlist."""
         t = stored_playlists
-        async with self.engine.begin() as conn:
+        async with begin(self.engine) as conn:
             await conn.execute(
                 sa.delete(playlist_artists).where(
                     playlist_artists.c.playlist_id.in_(
@@ -282,7 +282,7 @@ class Library:
                 .all()
             )
         for playlist_id in pending:
-            async with self.engine.begin() as conn:
+            async with begin(self.engine) as conn:
                 document = await conn.scalar(sa.select(t.c.document).where(t.c.id == playlist_id))
                 if document is None:
                     continue
@@ -421,7 +421,7 @@ class Library:
         self, artist_id: str, musicbrainz_id: str | None, data: Mapping[str, Any] | None
     ) -> None:
         """Attach MusicBrainz data to a catalog artist (``None`` records "looked, no match")."""
-        async with self.engine.begin() as conn:
+        async with begin(self.engine) as conn:
             await conn.execute(
                 sa.update(artists)
                 .where(artists.c.id == artist_id)

@@ -9,6 +9,11 @@ the unit does: so the change a handler makes and the stored response of its
 
 The unit connects lazily, on the first :func:`begin`, so a handler that first calls a
 provider over the network holds no database transaction (nor SQLite's write lock) meanwhile.
+
+Writes that must survive a failed request keep their own ``engine.begin()`` on purpose:
+sessions (a reused refresh token revokes its family even though the request then fails)
+and rotated provider tokens (losing one locks the user out). On SQLite such a write must
+not follow a unit-joined write in the same request, or it waits for the unit's write lock.
 """
 
 from __future__ import annotations

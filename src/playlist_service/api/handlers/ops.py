@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from playlist_service import keys
+from playlist_service.errors import problem_response
 
 __all__ = ["routes"]
 
@@ -67,10 +68,16 @@ async def ready(request: web.Request) -> web.Response:
         return name, {"status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)}
 
     results = dict(await asyncio.gather(*(run(n, c) for n, c in _CHECKS.items())))
-    healthy = all(r["status"] == "ok" for r in results.values())
-    return web.json_response(
-        {"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503
-    )
+    failed = sorted(name for name, result in results.items() if result["status"] != "ok")
+    if failed:
+        return problem_response(
+            503,
+            code="not-ready",
+            detail=f"not ready: {', '.join(failed)} did not answer",
+            extensions={"checks": results},
+            request_id=request.get(keys.REQUEST_ID),
+        )
+    return web.json_response({"status": "ok", "checks": results})
 
 
 @routes.get("/metrics")

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from typing import Any, Final, TypeAlias
 
 import sqlalchemy as sa
 from aiohttp import web
+from aiohttp.streams import StreamReader
 from aiohttp.typedefs import Middleware
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -51,6 +53,20 @@ def _fingerprint(request: web.Request, body: bytes) -> str:
 
 def _valid_key(key: str) -> bool:
     return 0 < len(key) <= _MAX_KEY_LENGTH and all(0x20 < ord(c) < 0x7F for c in key)
+
+
+def _rewind(request: web.Request, body: bytes) -> None:
+    """Let the handler read the body again, as a stream too (``request.content``).
+
+    ``request.read()`` caches the bytes, but streaming readers (multipart uploads, bounded
+    reads) consume ``request.content``, which reading emptied: give it a fresh stream holding
+    the same bytes. aiohttp has no public way to do this, hence the private attribute.
+    """
+    stream = StreamReader(request.protocol, 2**16, loop=asyncio.get_running_loop())
+    if body:
+        stream.feed_data(body)
+    stream.feed_eof()
+    request._payload = stream
 
 
 def _replay(row: sa.Row[Any]) -> web.Response:
@@ -146,7 +162,8 @@ def idempotency_middleware(
             )
         engine = engine_of(request)
         principal = principal_of(request)[:80]
-        body = await request.read()  # cached: the handler reads it again
+        body = await request.read()
+        _rewind(request, body)
         fingerprint = _fingerprint(request, body)
         existing = await claim(engine, principal, key, fingerprint, request)
         if existing is not None:
