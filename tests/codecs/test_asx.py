@@ -231,3 +231,13 @@ def test_round_trip_between_asx_and_xspf(playlist: Playlist) -> None:
         playlist.owner,
         playlist.description,
     )
+
+
+def test_long_text_is_normalised_in_pieces_without_splitting_references() -> None:
+    title = "a&b <c> " * 60_000  # ~0.5 MB of text without a tag: read in pieces
+    data = (
+        b"<asx><title>"
+        + title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
+        + b"</title></asx>"
+    )
+    assert ASX.read(io.BytesIO(data), strict=True).name == title.strip()

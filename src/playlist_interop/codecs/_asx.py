@@ -144,7 +144,11 @@ class _NormalisedStream:
             self._text += self._decoder.decode(chunk)
             cut = self._text.rfind("<")
             if cut <= 0:
-                return
+                if len(self._text) < _CHUNK * 4:
+                    return
+                # A long run of text: pass it on, but never split an "&...;" reference.
+                amp = self._text.rfind("&", len(self._text) - 16)
+                cut = amp if amp > 0 else len(self._text)
             ready, self._text = self._text[:cut], self._text[cut:]
         else:
             self._eof = True
