@@ -350,3 +350,11 @@ def test_encodings(encoding: str, declared: str | None) -> None:
     prolog = f'<?xml version="1.0" encoding="{declared}"?>' if declared else ""
     text = f'{prolog}<playlist version="1" {NS}><title>Caf\u00e9</title><trackList/></playlist>'
     assert XSPF.read(text.encode(encoding), strict=True).name == "Caf\u00e9"
+
+
+def test_version_0_dates_are_any_iso_8601() -> None:
+    v0 = doc("<date>2005-01-08</date><trackList/>", playlist_attrs=f'version="0" {NS}')
+    assert XSPF.read(v0, strict=True).created_at == dt.datetime(2005, 1, 8)
+    v1 = doc("<date>2005-01-08</date><trackList/>")
+    with pytest.raises(PlaylistFormatError, match="xsd:dateTime"):
+        XSPF.read(v1, strict=True)

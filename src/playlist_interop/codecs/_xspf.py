@@ -80,6 +80,7 @@ class _Reader:
         """Qualified tag -> XSPF element name, for the namespace the document uses."""
         self.list_base = ""
         self.first_item = True
+        self.version = "1"
         self.fields = XspfPlaylist()
         self.track_lists = 0
 
@@ -189,6 +190,7 @@ class _Reader:
         self.names = {prefix + name: name for name in _ALL_NAMES}
         self.check_attributes(element, frozenset({"version"}))
         version = element.get("version")
+        self.version = (version or "").strip()
         if version is None:
             self.problem("<playlist> has no version attribute", element)
         elif version.strip() not in {"0", "1"}:
@@ -330,6 +332,8 @@ class _Reader:
                     text = self.uri(text, child, f"<{name}>")
                 if name == "date":
                     parsed = parse_date_time(text)
+                    if parsed is None and self.version == "0":
+                        parsed = _iso_8601(text)  # version 0 dates are any ISO 8601 form
                     if parsed is None:
                         self.problem(f"<date> is not an xsd:dateTime: {text.strip()!r}", child)
                         extras["xspf.invalid.date"] = text
@@ -442,6 +446,15 @@ class _Reader:
             for _ in previous:
                 del track_list[0]
         element.clear(keep_tail=True)  # type: ignore[call-arg]
+
+
+def _iso_8601(text: str) -> dt.datetime | None:
+    """An ISO 8601 date or date-time (XSPF version 0); dates become midnight."""
+    value = text.strip()
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _base_of(element: etree._Element) -> str:
