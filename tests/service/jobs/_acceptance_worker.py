@@ -4,12 +4,19 @@
 ``test_side_effects`` in the same fenced transaction as its checkpoint and progress event,
 so a unit is either done once or not at all whatever happens to the process.
 
-Run as ``python -m tests.service.jobs._acceptance_worker`` with the service's environment.
+Run as ``python -m tests.service.jobs._acceptance_worker`` with the service's environment
+for one worker, or with ``--zygote`` for a parent that has imported everything once and forks
+a fresh worker process for every ``spawn`` line on its standard input, printing its pid (as
+pre-loading servers do; a crash test that restarts workers then waits milliseconds, not the
+seconds an import takes on a busy machine).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,5 +61,21 @@ def main() -> None:
     asyncio.run(run_worker(Settings.from_env(), WorkerOptions.from_env(), handlers=handlers))
 
 
+def zygote() -> None:
+    """Fork a worker per ``spawn`` line of standard input; children are reaped automatically."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    for line in sys.stdin:
+        if line.strip() != "spawn":
+            continue
+        pid = os.fork()
+        if pid == 0:  # the worker: no event loop, thread or connection was inherited
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                main()
+            finally:
+                os._exit(0)
+        print(pid, flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    zygote() if "--zygote" in sys.argv else main()

@@ -54,14 +54,53 @@ async def _admin(statement: str) -> None:
         await conn.close()
 
 
-def _spawn(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.service.jobs._acceptance_worker"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+class Workers:
+    """Worker processes forked by the acceptance worker's zygote (imports done once)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.zygote = subprocess.Popen(
+            [sys.executable, "-m", "tests.service.jobs._acceptance_worker", "--zygote"],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        self.pids: list[int] = []
+
+    def spawn(self) -> int:
+        assert self.zygote.stdin is not None
+        assert self.zygote.stdout is not None
+        self.zygote.stdin.write("spawn\n")
+        self.zygote.stdin.flush()
+        pid = int(self.zygote.stdout.readline())
+        self.pids.append(pid)
+        return pid
+
+    @staticmethod
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    async def wait_gone(self, pid: int, limit: float) -> bool:
+        end = time.monotonic() + limit
+        while self.alive(pid):
+            if time.monotonic() > end:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+    def close(self) -> None:
+        for pid in self.pids:
+            if self.alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if self.zygote.stdin is not None:
+            self.zygote.stdin.close()
+        self.zygote.wait(timeout=10)
 
 
 def _playlist(n: int) -> dict[str, object]:
@@ -81,11 +120,12 @@ def _playlist(n: int) -> dict[str, object]:
 async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     if not await postgres_available():
         pytest.skip("PostgreSQL is not running (required when CI=true)")
+    setup_at = time.monotonic()
     name = f"jobs_crash_{uuid.uuid4().hex[:10]}"
     await _admin(f'CREATE DATABASE "{name}"')
     url = _database_url(name)
     engine = create_engine(url)
-    processes: list[subprocess.Popen[bytes]] = []
+    workers: Workers | None = None
     try:
         await upgrade(engine)
         async with engine.begin() as conn:
@@ -102,7 +142,7 @@ async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
             for n in range(EXPORTS)
         ]
         step_ids = [
-            (await queue.enqueue("steps", {"steps": STEPS, "pause": 0.12}, max_attempts=25)).id
+            (await queue.enqueue("steps", {"steps": STEPS, "pause": 0.1}, max_attempts=25)).id
             for _ in range(STEP_JOBS)
         ]
         blob_dir = tmp_path / "blobs"
@@ -124,13 +164,14 @@ async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
             "PYTHONPATH": str(REPO),
         }
         started_at = time.monotonic()
-        processes = [_spawn(env) for _ in range(WORKERS)]
+        workers = Workers(env)
+        processes = [workers.spawn() for _ in range(WORKERS)]
         rng = random.Random()
         kills = 0
         interrupted = 0
         deadline = time.monotonic() + 120  # ~15 s on an idle machine; CI boxes are shared
         while kills < KILLS:
-            await asyncio.sleep(rng.uniform(0.3, 0.6))
+            await asyncio.sleep(rng.uniform(0.15, 0.4))
             assert time.monotonic() < deadline, "the crash test ran out of time"
             async with engine.connect() as conn:
                 unfinished = (
@@ -152,16 +193,16 @@ async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
                     .all()
                 )
             held = collections.Counter(int(owner.split(":")[1]) for owner in owners)
-            busy = [p for p in processes if held[p.pid]]
+            busy = [pid for pid in processes if held[pid]]
             if not busy:  # workers still starting: kill only one in the middle of jobs
                 continue
             victim = rng.choice(busy)
-            holding = held[victim.pid]
-            os.kill(victim.pid, signal.SIGKILL)
-            victim.wait()
+            holding = held[victim]
+            os.kill(victim, signal.SIGKILL)
+            assert await workers.wait_gone(victim, 10)
             kills += 1
             interrupted += holding
-            processes[processes.index(victim)] = _spawn(env)
+            processes[processes.index(victim)] = workers.spawn()
 
         killed_at = time.monotonic()
         all_ids = set(export_ids) | set(step_ids)
@@ -181,10 +222,10 @@ async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
             await asyncio.sleep(0.2)
 
         drained_at = time.monotonic()
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            assert process.wait(timeout=15) == 0
+        for pid in processes:
+            os.kill(pid, signal.SIGTERM)
+        for pid in processes:
+            assert await workers.wait_gone(pid, 15), "a worker ignored SIGTERM"
 
         # 0 lost
         assert kills == KILLS
@@ -225,13 +266,12 @@ async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         assert retried >= KILLS // 2, "kills hardly interrupted anything"
         print(
             f"\n{kills} kills hit workers holding {interrupted} jobs; {retried} lease expiries; "
-            f"{leftovers} temporary files swept; kills took {killed_at - started_at:.1f} s, "
+            f"{leftovers} temporary files swept; setup {started_at - setup_at:.1f} s, "
+            f"kills {killed_at - started_at:.1f} s, "
             f"the rest {drained_at - killed_at:.1f} s"
         )
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        if workers is not None:
+            workers.close()
         await engine.dispose()
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
