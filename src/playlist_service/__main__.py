@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from playlist_service.settings import Settings, SettingsError
@@ -117,6 +118,54 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine_command(settings: Settings, work: Callable[[Any], Any]) -> Any:
+    from playlist_service.store import create_engine
+
+    async def run() -> Any:
+        engine = create_engine(settings.database_url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from playlist_service.ops import backup
+
+    counts = _engine_command(settings, lambda engine: backup(engine, Path(args.path)))
+    sys.stdout.write(
+        f"backed up {sum(counts.values())} rows of {len(counts)} tables to {args.path}\n"
+    )
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from playlist_service.ops import BackupError, restore
+
+    try:
+        counts = _engine_command(settings, lambda engine: restore(engine, Path(args.path)))
+    except BackupError as exc:
+        sys.stderr.write(f"playlist-service: restore refused: {exc}\n")
+        return 2
+    sys.stdout.write(f"restored {sum(counts.values())} rows into {len(counts)} tables\n")
+    return 0
+
+
+def _cleanup(settings: Settings, args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from playlist_service.ops import cleanup
+
+    report = _engine_command(
+        settings,
+        lambda engine: cleanup(engine, job_retention=dt.timedelta(days=args.job_retention_days)),
+    )
+    sys.stdout.write(" ".join(f"{n}={c}" for n, c in report.as_dict().items()) + "\n")
+    return 0
+
+
 # name -> (help, run, add arguments); the jobs worker registers "worker" here.
 _COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], Any]]] = {
     "serve": ("run the HTTP API (default)", _serve, lambda p: None),
@@ -129,6 +178,23 @@ _COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], Any
         "re-encrypt stored provider tokens under the current key (resumable)",
         _rotate_keys,
         _rotate_arguments,
+    ),
+    "backup": (
+        "write a portable backup of the database (gzip JSON lines) and exit",
+        _backup,
+        lambda p: p.add_argument("path", help="backup file to write"),
+    ),
+    "restore": (
+        "load a backup into an empty database migrated to the backup's revision",
+        _restore,
+        lambda p: p.add_argument("path", help="backup file to read"),
+    ),
+    "cleanup": (
+        "delete expired sessions, refresh tokens, login attempts, idempotency keys, old jobs",
+        _cleanup,
+        lambda p: p.add_argument(
+            "--job-retention-days", type=float, default=30.0, help="keep finished jobs (30)"
+        ),
     ),
     "worker": (
         "run a job worker process (stops gracefully on SIGTERM)",
