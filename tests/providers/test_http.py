@@ -408,3 +408,44 @@ async def test_testing_switch_can_cap_attempts(aiohttp_server: ServerFactory) ->
     assert http.stats.requests == 6
     with pytest.raises(ValueError, match="at least 1"):
         set_testing(True, attempts=0)
+
+
+async def test_a_retry_after_pauses_every_client_of_the_budget(
+    aiohttp_server: ServerFactory,
+) -> None:
+    """A 429 seen by one client holds the shared budget: the other waits instead of being
+    refused too (real time: the server refuses everything for one second)."""
+    set_testing(False)
+    loop = asyncio.get_running_loop()
+    closed_until: list[float] = []
+    first_refusal = asyncio.Event()
+
+    async def handler(request: web.Request) -> web.Response:
+        now = loop.time()
+        if not closed_until:
+            closed_until.append(now + 1.0)
+            first_refusal.set()
+        if now < closed_until[0]:
+            return web.Response(status=429, headers={"Retry-After": "1"})
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/x", handler)
+    server = await aiohttp_server(app)
+    base = str(server.make_url(""))
+    budget = RequestBudget()
+    async with (
+        HttpCore(provider="t", base_url=base, budget=budget) as first,
+        HttpCore(provider="t", base_url=base, budget=budget) as second,
+    ):
+
+        async def later() -> None:
+            await first_refusal.wait()
+            while 429 not in first.stats.by_status:  # the first client has seen its 429
+                await asyncio.sleep(0.005)
+            await second.get_json("x")
+
+        await asyncio.gather(first.get_json("x"), later())
+    assert first.stats.by_status == {429: 1, 200: 1}
+    assert second.stats.by_status == {200: 1}
+    assert 0.8 <= second.stats.waited <= 1.1

@@ -230,6 +230,7 @@ class RequestBudget:
         self.used = 0
         self._tat = 0.0  # theoretical arrival time of the next request (GCRA)
         self._skew = 0.0  # the virtual clock under set_testing(): skipped waits so far
+        self._hold_until = 0.0  # no request before this (a shared Retry-After)
         self._lock = asyncio.Lock()
 
     @property
@@ -237,8 +238,23 @@ class RequestBudget:
         """Requests left, or ``None`` without a count limit."""
         return None if self.max_requests is None else max(0, self.max_requests - self.used)
 
+    def _now(self) -> float:
+        # Under set_testing() the clock is virtual: it moves only by skipped waits, so the
+        # accounting does not depend on how fast the machine is.
+        return self._skew if _testing else time.monotonic()
+
+    def hold(self, seconds: float) -> None:
+        """Pause every request of this budget for ``seconds`` (the provider said
+        ``Retry-After``): concurrent clients wait instead of collecting 429s of their own."""
+        self._hold_until = max(self._hold_until, self._now() + seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Move the virtual clock by a wait skipped elsewhere (under :func:`set_testing`)."""
+        if _testing:
+            self._skew += seconds
+
     async def acquire(self, provider: str, sleep: Callable[[float], Awaitable[None]]) -> float:
-        """Take one request from the budget; returns the seconds spent pacing."""
+        """Take one request from the budget; returns the seconds spent waiting for it."""
         async with self._lock:
             if self.max_requests is not None and self.used >= self.max_requests:
                 raise QuotaExceeded(
@@ -248,17 +264,20 @@ class RequestBudget:
                     remaining=0,
                 )
             waited = 0.0
+            now = self._now()
+            if self._hold_until > now:
+                waited = self._hold_until - now
+                await sleep(waited)
+                self.advance(waited)
+                now = self._now()
             if self.per_second is not None:
                 interval = 1.0 / self.per_second
-                # Under set_testing() the clock is virtual: it moves only by skipped waits,
-                # so the accounting does not depend on how fast the machine is.
-                now = self._skew if _testing else time.monotonic()
                 self._tat = max(self._tat, now)
-                waited = max(0.0, self._tat - (self.burst - 1) * interval - now)
-                if waited > 0:
-                    await sleep(waited)
-                    if _testing:
-                        self._skew += waited
+                pace = max(0.0, self._tat - (self.burst - 1) * interval - now)
+                if pace > 0:
+                    await sleep(pace)
+                    self.advance(pace)
+                    waited += pace
                 self._tat += interval
             self.used += 1
             return waited
@@ -478,9 +497,12 @@ class HttpCore:
 
     async def _sleep(self, seconds: float) -> None:
         self.stats.waited += seconds
-        if _testing or seconds <= 0:
+        if _testing:
+            if self.budget is not None:
+                self.budget.advance(seconds)
             return
-        await self._sleep_impl(seconds)
+        if seconds > 0:
+            await self._sleep_impl(seconds)
 
     def _same_origin(self, url: httpx.URL) -> bool:
         return (url.scheme, url.host, url.port) == (
@@ -651,6 +673,10 @@ class HttpCore:
         self.stats.by_status[raw.status_code] = self.stats.by_status.get(raw.status_code, 0) + 1
         logger.debug("%s %s -> %d (%.0f ms)", method, shown, raw.status_code, elapsed)
         status = raw.status_code
+        if status == 429 and self.budget is not None:
+            retry_after = parse_retry_after(lowered.get("retry-after"))
+            if retry_after is not None:
+                self.budget.hold(retry_after)
         if status in _ALWAYS_RETRY_STATUS or (idempotent and status >= 500):
             logger.info(
                 "%s %s -> %d, retry-after %s",
