@@ -152,7 +152,7 @@ class Worker:
         finally:
             await self._drain()
 
-    async def _loop(self) -> None:
+    async def _claim_loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_reap = 0.0
         next_purge = loop.time() + min(60.0, self._options.purge_seconds)
@@ -189,6 +189,16 @@ class Worker:
                     continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._options.poll_seconds)
+
+    async def _loop(self) -> None:
+        """:meth:`_claim_loop` until stopped; an unexpected error is logged, not fatal."""
+        while not self._stopping.is_set():
+            try:
+                await self._claim_loop()
+            except Exception:  # noqa: BLE001 - the worker outlives one bad iteration
+                _log.exception("worker loop error; continuing after a pause")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._options.poll_seconds)
 
     async def purge(self) -> int:
         """Delete jobs finished more than ``retention_days`` ago, files first; returns how many.

@@ -428,3 +428,24 @@ async def test_purge_deletes_old_jobs_and_their_files(services: HandlerServices)
     assert await services.queue.events(old.id) == []
     assert (await services.queue.get(waiting.id)).state is JobState.QUEUED
     assert await _worker(services).purge() == 0  # 30 days: nothing that old
+
+
+async def test_worker_survives_an_unexpected_loop_error(services: HandlerServices) -> None:
+    import attrs
+
+    class Glitchy(SqlJobQueue):
+        glitches = 1
+
+        async def claim(self, *args: Any, **kwargs: Any) -> Any:
+            if self.glitches:
+                self.glitches -= 1
+                raise RuntimeError("unexpected")
+            return await super().claim(*args, **kwargs)
+
+    queue = Glitchy(services.queue.engine)
+    worker = _worker(attrs.evolve(services, queue=queue))
+    job = await queue.enqueue("export", {"source": {"playlist": {"name": "x"}}, "format": "m3u"})
+    worker.start()
+    await _wait_for(queue, job.id, JobState.SUCCEEDED)
+    await worker.stop()
+    assert queue.glitches == 0
