@@ -15,7 +15,7 @@ from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
 from playlist_interop.types import DurationMs, MusicBrainzId, ProviderName, ProviderTrackId
 from tests.codecs.streaming import rss_growth
-from tests.codecs.xspf_strategies import playlists
+from tests.codecs.xspf_strategies import xspf_playlists
 
 NS = 'xmlns="http://xspf.org/ns/0/"'
 
@@ -313,7 +313,7 @@ def test_sniff() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(playlists())
+@given(xspf_playlists())
 def test_round_trip_xspf_to_xspf(playlist: Playlist) -> None:
     result = XSPF.write(playlist)
     assert result.lossless, result.losses

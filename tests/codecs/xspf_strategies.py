@@ -111,3 +111,59 @@ def playlists(draw: st.DrawFn) -> Playlist:
         location=draw(st.none() | URI),
         extras=extras,
     )
+
+
+def _extension(application: str, child: str, attribute: str, text: str) -> str:
+    """An ``<extension>`` as the XSPF reader hands it out (serialised by lxml)."""
+    from lxml import etree
+
+    xspf = "http://xspf.org/ns/0/"
+    element = etree.Element(f"{{{xspf}}}extension", application=application, nsmap={None: xspf})
+    inner = etree.SubElement(
+        element,
+        f"{{http://example.com/ns}}{child}",
+        value=attribute,
+        nsmap={"e": "http://example.com/ns"},
+    )
+    inner.text = text or None
+    wrapped = etree.fromstring(
+        f'<playlist xmlns="{xspf}">{etree.tostring(element, encoding="unicode")}</playlist>'
+    )
+    raw = etree.tostring(wrapped[0], encoding="unicode", with_tail=False)
+    end = raw.find(">")
+    return raw[:end].replace(f' xmlns="{xspf}"', "", 1) + raw[end:]
+
+
+XML_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+    max_size=12,
+)
+EXTENSIONS = st.lists(
+    st.builds(
+        _extension,
+        URI,
+        st.sampled_from(["clip", "x", "data"]),
+        XML_TEXT,
+        XML_TEXT,
+    ),
+    min_size=1,
+    max_size=2,
+).map(tuple)
+
+
+@st.composite
+def xspf_playlists(draw: st.DrawFn) -> Playlist:
+    """Like :func:`playlists`, plus raw XML extensions, which only XSPF carries."""
+    import attrs
+
+    playlist = draw(playlists())
+    tracks = [
+        attrs.evolve(t, extras={**t.extras, "xspf.extension": draw(EXTENSIONS)})
+        if draw(st.booleans())
+        else t
+        for t in playlist.tracks
+    ]
+    extras = dict(playlist.extras)
+    if draw(st.booleans()):
+        extras["xspf.extension"] = draw(EXTENSIONS)
+    return attrs.evolve(playlist, tracks=tracks, extras=extras)

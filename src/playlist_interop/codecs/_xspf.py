@@ -65,6 +65,7 @@ _TRACK_ONCE_SET = frozenset(_TRACK_ONCE)
 _ALL_NAMES = frozenset(
     _TRACK_ONCE + _TRACK_MANY + _PLAYLIST_ONCE + _PLAYLIST_MANY + ("playlist", "track")
 )
+_DEFAULT_NS_DECLARATION = f' xmlns="{XSPF_NS}"'
 _EVENT_TAGS = ("{*}playlist", "{*}trackList", "{*}track")
 _URI_LEAVES = frozenset({"info", "image", "location", "identifier", "license"})
 
@@ -165,7 +166,11 @@ class _Reader:
             self.problem("<extension> needs an application attribute", element)
         else:
             self.uri(application, element, "<extension> application")
-        return etree.tostring(element, encoding="unicode", with_tail=False)
+        raw = etree.tostring(element, encoding="unicode", with_tail=False)
+        # The XSPF default namespace is where the element is written back anyway; dropping
+        # its declaration keeps the string the same however often it goes round.
+        end = raw.find(">")  # lxml escapes ">" in attribute values, so this ends the tag
+        return raw[:end].replace(_DEFAULT_NS_DECLARATION, "", 1) + raw[end:]
 
     def foreign(self, element: etree._Element, where: str, extras: dict[str, object]) -> None:
         self.problem(f"element <{_plain(str(element.tag))}> is not allowed in <{where}>", element)
