@@ -50,11 +50,19 @@ def webhook_key(settings: Settings) -> bytes:
     ).digest()
 
 
-def _musicbrainz_factory(settings: Settings) -> Callable[[], MusicBrainzClient]:
+def _musicbrainz_factory(
+    settings: Settings, url: str | None = None
+) -> Callable[[], MusicBrainzClient] | None:
+    """MusicBrainz clients as the settings say (``None`` when ``MUSICBRAINZ_URL=off``)."""
     from playlist_service import __version__
 
-    agent = f"playlist-service/{__version__} ( {settings.base_url} )"
-    return lambda: MusicBrainzClient(user_agent=agent)
+    api_url = url or settings.musicbrainz_url
+    if api_url == "off":
+        return None
+    agent = settings.musicbrainz_user_agent or (
+        f"playlist-service/{__version__} ( {settings.base_url} )"
+    )
+    return lambda: MusicBrainzClient(user_agent=agent, api_url=api_url)
 
 
 def make_queue(engine: AsyncEngine, options: WorkerOptions) -> SqlJobQueue:
@@ -185,10 +193,16 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     options = _options(app)
-    # the app's hub includes the demo emulators when the service runs with --demo
+    # with --demo the app's hub and MusicBrainz URL point at the in-process emulators
     providers = account_provider_opener(app[keys.PROVIDER_HUB], app[keys.ACCOUNTS])
+    demo_musicbrainz = app.get(keys.DEMO_MUSICBRAINZ_URL) if settings.demo else None
     async with worker_services(
-        settings, app[keys.ENGINE], app[keys.BLOB_STORE], options, providers=providers
+        settings,
+        app[keys.ENGINE],
+        app[keys.BLOB_STORE],
+        options,
+        providers=providers,
+        musicbrainz=_musicbrainz_factory(settings, demo_musicbrainz),
     ) as services:
         worker = Worker(services, builtin_handlers())
         app[keys.WORKER] = worker
