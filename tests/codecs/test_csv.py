@@ -405,9 +405,14 @@ def test_binary_input_is_refused() -> None:
 def test_invalid_utf8_after_the_head_names_the_line() -> None:
     data = b"title\n" + b"x\n" * 40_000 + b"bad \xff\xfe byte\n"
     with pytest.raises(PlaylistFormatError, match="utf-8") as info:
-        CSV.read(data)
-    assert info.value.line is not None
-    assert info.value.line >= 40_000
+        CSV.read(data, strict=True)
+    assert info.value.line == 40_002
+    caught: list[FormatWarning] = []
+    playlist = CSV.read(data, on_warning=caught.append)
+    assert [(w.line, w.reason) for w in caught] == [
+        (40_002, "not valid utf-8 text; bad bytes replaced")
+    ]
+    assert playlist.tracks[-1].title == "bad \ufffd\ufffd byte"
 
 
 def test_huge_field_and_long_line_are_refused() -> None:

@@ -7,10 +7,11 @@ Reading
     map to model fields by name (:data:`~._csv_profiles.HEADER_FIELDS`); unknown columns
     are kept in ``Track.extras`` as ``"csv.<header>"`` and written back. Memory is bounded
     per row: a physical line over 1 MiB, a row over 4 MiB (an unterminated quote), more
-    than 4096 columns, NUL bytes or undecodable text raise ``PlaylistFormatError`` with the
-    line number. The process-wide ``csv.field_size_limit`` is raised to 4 MiB when it is
-    lower (the default is 128 KiB, too small for some exports) and never lowered: the
-    codec's own per-line and per-row caps are what bound memory, whatever it is set to.
+    than 4096 columns or NUL bytes raise ``PlaylistFormatError`` with the line number.
+    Bytes the encoding cannot decode do too in strict mode; otherwise they become U+FFFD
+    with a warning naming the line. The process-wide ``csv.field_size_limit`` is raised to
+    4 MiB when it is lower (the default, 128 KiB, is too small for some exports) and never
+    lowered: the codec's own per-line and per-row caps are what bound memory.
 
 Writing
     UTF-8 with a BOM (what spreadsheet programs need to read UTF-8), ``,`` delimiter,
@@ -250,9 +251,13 @@ def _header_delimiter(line: str) -> tuple[str, list[str]]:
 class _LineFeed:
     """Physical lines for :func:`csv.reader`, with the size limits and line counting."""
 
-    def __init__(self, text: TextIO, encoding: str) -> None:
+    def __init__(
+        self, text: TextIO, encoding: str, strict: bool, on_warning: WarningHandler | None
+    ) -> None:
         self._text = text
         self._encoding = encoding
+        self._strict = strict
+        self._on_warning = on_warning
         self.lines = 0
         self.row_chars = 0
 
@@ -264,7 +269,14 @@ class _LineFeed:
                 return
             self.lines += 1
             if not line.isascii() and _UNDECODABLE.search(line):
-                raise _error(f"not valid {self._encoding} text", line=self.lines)
+                reason = f"not valid {self._encoding} text"
+                if self._strict:
+                    raise _error(reason, line=self.lines)
+                emit_warning(
+                    FormatWarning(f"{reason}; bad bytes replaced", codec=_NAME, line=self.lines),
+                    self._on_warning,
+                )
+                line = _UNDECODABLE.sub("\ufffd", line)
             if "\x00" in line:
                 raise _error("binary data (NUL byte), not a CSV file", line=self.lines)
             if len(line) >= _MAX_LINE and line[-1] not in "\r\n":
@@ -858,7 +870,7 @@ def _open(
         csv.field_size_limit(_MAX_ROW)
     raw = io.BufferedReader(_Rejoined(head[bom:], stream), buffer_size=_HEAD)
     text = io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
-    feed = _LineFeed(text, encoding)
+    feed = _LineFeed(text, encoding, strict, on_warning)
     reader = csv.reader(feed, delimiter=delimiter, strict=strict)
     header_row: list[str] | None = None
     try:
