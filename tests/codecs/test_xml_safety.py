@@ -87,6 +87,8 @@ def _documents(base: str, codec: str) -> dict[str, bytes]:
         ),
     }
     out = {key: value.encode("utf-8") for key, value in docs.items()}
+    out["doctype after a UTF-8 BOM"] = b"\xef\xbb\xbf" + out["external entity"]
+    out["doctype after two BOMs"] = b"\xef\xbb\xbf\xef\xbb\xbf" + out["billion laughs"]
     out["doctype in UTF-16"] = (
         f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE {name} [<!ENTITY a "b">]>'
         + root.format(body="&a;")

@@ -69,10 +69,12 @@ def decode_head(head: bytes) -> str:
         encoding = "utf-16-le"
     elif head.startswith((b"\x00<\x00?", b"\x00<\x00!")):
         encoding = "utf-16-be"
+    elif head.startswith(_codecs.BOM_UTF8):
+        return head[3:].decode("latin-1")
     else:
         # Every other encoding XML allows is ASCII-compatible for markup characters.
         return head.decode("latin-1")
-    return head.decode(encoding, errors="ignore")
+    return head.decode(encoding, errors="ignore").lstrip("\ufeff")
 
 
 _PI_OR_COMMENT = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
@@ -90,8 +92,8 @@ def _prolog_verdict(text: str) -> str | None:
     if not rest or rest in {"<", "<!", "<!-", "<?"} or rest.startswith(("<!--", "<?")):
         # Either nothing yet or an unterminated comment / PI: need more input.
         return None
-    if rest.startswith("<!"):
-        return "doctype"
+    if rest.startswith("<!") or "<!" in rest[: rest.find("<") + 2]:
+        return "doctype"  # also behind junk that lxml would otherwise have to judge
     return "ok"
 
 
