@@ -277,14 +277,27 @@ class AccountStore:
                 )
             )
 
-    async def unlink(self, user_id: str, account_id: str) -> bool:
-        """Remove a linked account (and its tokens); ``False`` when it is not the user's."""
+    async def unlink(self, user_id: str, account_id: str, *, keep_one: bool = False) -> str:
+        """Remove a linked account and its tokens.
+
+        Returns ``"unlinked"``, ``"not-found"`` (not the user's) or, with ``keep_one``,
+        ``"last-account"`` when it is the user's only account. The user's row is locked
+        first (PostgreSQL), so two concurrent unlinks cannot remove the last two accounts.
+        """
         t = provider_accounts
         async with self.engine.begin() as conn:
-            result = await conn.execute(
-                sa.delete(t).where(t.c.id == account_id, t.c.user_id == user_id)
+            await conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
+            owned = (
+                (await conn.execute(sa.select(t.c.id).where(t.c.user_id == user_id)))
+                .scalars()
+                .all()
             )
-            return bool(result.rowcount)
+            if account_id not in owned:
+                return "not-found"
+            if keep_one and len(owned) == 1:
+                return "last-account"
+            await conn.execute(sa.delete(t).where(t.c.id == account_id, t.c.user_id == user_id))
+            return "unlinked"
 
     async def user_display_name(self, user_id: str) -> str | None:
         """The user's display name (``None`` when unknown)."""

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -32,7 +33,7 @@ from playlist_interop.errors import PlaylistInteropError
 from playlist_interop.providers.auth import OAuthSession, PkcePair, code_challenge, generate_state
 from playlist_service.accounts import AccountLinkedElsewhere, AccountStore
 from playlist_service.auth._sessions import IssuedTokens, SessionManager
-from playlist_service.crypto import KeyRing, attempt_context
+from playlist_service.crypto import DecryptionError, KeyRing, attempt_context
 from playlist_service.providers import ProviderHub, ProviderNotConfigured
 from playlist_service.store import read_only
 from playlist_service.store.tables import oauth_attempts, utcnow
@@ -237,6 +238,12 @@ class MobileLogin:
             return await self._finish(row.id, failed="account-linked-elsewhere")
         except PlaylistInteropError:
             return await self._finish(row.id, failed="provider-error")
+        except DecryptionError:
+            return await self._finish(row.id, failed="internal-error")
+        except BaseException:
+            # Never leave the attempt "exchanging": the app would poll until it expires.
+            await asyncio.shield(self._finish(row.id, failed="internal-error"))
+            raise
         return await self._finish(row.id, user_id=result.user_id)
 
     async def _finish(

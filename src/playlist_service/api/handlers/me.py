@@ -52,14 +52,13 @@ async def get_me(request: web.Request) -> web.Response:
 async def unlink_account(request: web.Request) -> web.Response:
     """Unlink one provider account (not the last one)."""
     principal = require_principal(request)
-    store = request.app[keys.ACCOUNTS]
-    account_id = request.match_info["account_id"]
-    accounts = await store.list_for_user(principal.user_id)
-    if not any(a.id == account_id for a in accounts):
+    outcome = await request.app[keys.ACCOUNTS].unlink(
+        principal.user_id, request.match_info["account_id"], keep_one=True
+    )
+    if outcome == "not-found":
         raise ProblemError(404, "account-not-found", "no such linked account")
-    if len(accounts) == 1:
+    if outcome == "last-account":
         raise ProblemError(
             409, "last-account", "the last linked account cannot be unlinked; link another first"
         )
-    await store.unlink(principal.user_id, account_id)
     return web.Response(status=204)
