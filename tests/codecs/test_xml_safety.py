@@ -89,6 +89,7 @@ def _documents(base: str, codec: str) -> dict[str, bytes]:
     out = {key: value.encode("utf-8") for key, value in docs.items()}
     out["doctype after a UTF-8 BOM"] = b"\xef\xbb\xbf" + out["external entity"]
     out["doctype after two BOMs"] = b"\xef\xbb\xbf\xef\xbb\xbf" + out["billion laughs"]
+    out["doctype in UTF-32 without a BOM"] = out["billion laughs"].decode().encode("utf-32-le")
     out["doctype in UTF-16"] = (
         f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE {name} [<!ENTITY a "b">]>'
         + root.format(body="&a;")
@@ -182,3 +183,18 @@ def test_parser_settings_forbid_entities_and_network() -> None:
 
     root = etree.fromstring(b'<!DOCTYPE a [<!ENTITY e "EXPANDED">]><a>&e;</a>', parser)
     assert "EXPANDED" not in etree.tostring(root).decode()
+
+
+@pytest.mark.parametrize("codec_name", XML_CODECS)
+def test_second_line_of_defence_catches_a_doctype_the_prolog_scan_missed(
+    codec_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the byte-level scan were ever fooled, the check on lxml's own view still refuses."""
+
+    def blind(stream: io.BytesIO, *, codec: str) -> bytes:
+        return stream.read(1 << 16)
+
+    monkeypatch.setattr(_xml, "check_prolog", blind)
+    data = _documents("http://127.0.0.1:9", codec_name)["quadratic blowup"]
+    with pytest.raises(PlaylistFormatError, match="DOCTYPE"):
+        get_codec(codec_name).read(data)

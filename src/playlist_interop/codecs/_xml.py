@@ -65,6 +65,10 @@ def decode_head(head: bytes) -> str:
         encoding = "utf-32"
     elif head.startswith((_codecs.BOM_UTF16_LE, _codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
+    elif head.startswith(b"<\x00\x00\x00"):
+        encoding = "utf-32-le"
+    elif head.startswith(b"\x00\x00\x00<"):
+        encoding = "utf-32-be"
     elif head.startswith((b"<\x00?\x00", b"<\x00!\x00")):
         encoding = "utf-16-le"
     elif head.startswith((b"\x00<\x00?", b"\x00<\x00!")):
@@ -180,6 +184,7 @@ def parse_bytes(data: bytes, *, codec: str) -> etree._Element:
         raise _format_error(exc, codec, parser.error_log) from None
     if root is None:
         raise PlaylistFormatError("empty XML document", codec=codec, line=1)
+    _refuse_dtd(root, codec)
     return root
 
 
@@ -216,10 +221,25 @@ def iterparse(
             huge_tree=False,
             remove_pis=True,
         )
-        yield from parser
+        first = True
+        for event, element in parser:
+            if first:
+                # Second line of defence: whatever the prolog scan missed, lxml has seen.
+                _refuse_dtd(element, codec)
+                first = False
+            yield event, element
     except etree.XMLSyntaxError as exc:
         log = parser.error_log if parser is not None else None
         raise _format_error(exc, codec, log) from None
+
+
+def _refuse_dtd(element: etree._Element, codec: str) -> None:
+    docinfo = element.getroottree().docinfo
+    doctype = getattr(docinfo, "doctype", "")  # missing from lxml-stubs
+    if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise PlaylistFormatError(
+            "document type declarations (DOCTYPE/DTD) are not allowed", codec=codec, line=1
+        )
 
 
 def line_of(element: etree._Element) -> int | None:
