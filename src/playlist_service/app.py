@@ -252,6 +252,7 @@ def create_app(settings: Settings, **app_kwargs: Any) -> web.Application:
                 RateLimitRule("auth", settings.auth_rate_limit, path_prefixes=("/auth/",)),
             ],
             settings.redis_url,
+            key_prefix=f"{settings.redis_prefix}:rl",
         )
     app = web.Application(
         middlewares=_middlewares(settings, spec, metrics, limiter),

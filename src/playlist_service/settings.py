@@ -40,6 +40,7 @@ Variable                                           Meaning
 ``PLAYLIST_SERVICE_RATE_LIMIT``                    per client, all routes (``100/minute``)
 ``PLAYLIST_SERVICE_AUTH_RATE_LIMIT``               per client, ``/auth/`` (``10/minute``)
 ``PLAYLIST_SERVICE_RATE_LIMITS_ENABLED``           ``0`` switches rate limiting off
+``PLAYLIST_SERVICE_REDIS_PREFIX``                  namespace of keys in Redis (``playlist``)
 =================================================  =========================================
 """
 
@@ -218,6 +219,8 @@ class Settings:
     """Requests per client on ``/auth/`` routes, on top of :attr:`rate_limit`."""
     rate_limits_enabled: bool = True
     """Switch rate limiting off (load tests behind a proxy that limits already)."""
+    redis_prefix: str = "playlist"
+    """Namespace of the service's keys in Redis (several deployments can share one server)."""
 
     @property
     def base_url(self) -> str:
@@ -306,7 +309,11 @@ class Settings:
         ):
             if (listed := get(name)) is not None:
                 values[attr] = tuple(item.strip() for item in listed.split(",") if item.strip())
-        for name, attr in (("RATE_LIMIT", "rate_limit"), ("AUTH_RATE_LIMIT", "auth_rate_limit")):
+        for name, attr in (
+            ("RATE_LIMIT", "rate_limit"),
+            ("AUTH_RATE_LIMIT", "auth_rate_limit"),
+            ("REDIS_PREFIX", "redis_prefix"),
+        ):
             if (limit := get(name)) is not None:
                 values[attr] = limit
         for name, attr in (
