@@ -15,12 +15,19 @@ from playlist_interop.types import ProviderName, ProviderPlaylistId
 __all__ = ["Playlist", "ProviderRef"]
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def _freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    if not value:
+        return _EMPTY
+    if type(value) is MappingProxyType:
+        return value
+    return MappingProxyType(dict(value))
 
 
 def _tracks(value: Iterable[Track]) -> tuple[Track, ...]:
-    return tuple(value)
+    return value if type(value) is tuple else tuple(value)
 
 
 @attrs.frozen

@@ -13,19 +13,29 @@ from playlist_interop.types import DurationMs, Isrc, MusicBrainzId, ProviderName
 __all__ = ["Album", "ArtistCredit", "Image", "Track"]
 
 
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})
+
+
 def _freeze_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
-    return MappingProxyType(dict(value or {}))
+    # Hot path of every codec: share one empty proxy and never re-copy a frozen mapping.
+    if not value:
+        return _EMPTY
+    if type(value) is MappingProxyType:
+        return value
+    return MappingProxyType(dict(value))
 
 
 def _credits(value: Iterable[ArtistCredit]) -> tuple[ArtistCredit, ...]:
-    return tuple(value)
+    return value if type(value) is tuple else tuple(value)
 
 
 def _images(value: Iterable[Image]) -> tuple[Image, ...]:
-    return tuple(value)
+    return value if type(value) is tuple else tuple(value)
 
 
 def _strings(value: Iterable[str]) -> tuple[str, ...]:
+    if type(value) is tuple:
+        return value
     return (value,) if isinstance(value, str) else tuple(value)
 
 
