@@ -293,3 +293,37 @@ def test_score_candidate_fields() -> None:
     assert score.fields.duration_diff_ms == 4_000
     assert 0.8 < score.fields.duration < 0.9  # type: ignore[operator]
     assert not score.vetoed
+
+
+def test_similar_names_of_different_artists_are_not_the_same_artist() -> None:
+    # Real quiz decoys from the beatify playlists: one letter or one word apart.
+    for right, other in [
+        ("Calvin Kleinen", "Marvin Kleinen"),
+        ("Die Zipfelbuben", "Der Zipfelbube"),
+    ]:
+        result = decide(t("Song", right, ms=None), [t("Song", other, ms=None)])
+        assert result.status is not MatchStatus.MATCHED, other
+
+
+def test_a_leading_the_and_spacing_do_not_change_an_artist() -> None:
+    assert decide(t("Help!", "The Beatles"), [t("Help!", "Beatles")]).matched
+    assert decide(t("Walk This Way", "Run-DMC"), [t("Walk This Way", "Run\u2013D.M.C.")]).matched
+
+
+def test_conflicting_credits_are_not_matched() -> None:
+    # Same lead and title, but each credit names someone the other lacks.
+    source = t("No Sleep", "Martin Garrix", "Bonn", ms=None)
+    result = decide(source, [t("No Sleep", "Martin Garrix", "Dua Lipa", ms=None)])
+    assert result.status is MatchStatus.UNCERTAIN
+    assert any("credits differ" in r for r in result.explanation.candidates[0].reasons)
+
+
+def test_a_candidate_without_the_source_lead_artist_is_not_matched() -> None:
+    source = t("Shallow", "Lady Gaga", "Bradley Cooper", ms=None)
+    result = decide(source, [t("Shallow", "Bradley Cooper", ms=None)])
+    assert result.status is not MatchStatus.MATCHED
+
+
+def test_extra_credited_artists_do_not_prevent_a_match() -> None:
+    source = t("Kids with Guns", "Gorillaz", ms=225_773)
+    assert decide(source, [t("Kids with Guns", "Gorillaz", "Neneh Cherry", ms=225_000)]).matched

@@ -304,8 +304,8 @@ class NormalizedTrack(NamedTuple):
     """Explicit flag."""
     kind: str | None
     """``"video"`` for music videos and uploads, ``"song"``/``"track"`` for catalogue audio."""
-    dash_splits: tuple[tuple[str, str], ...]
-    """``(folded artist, folded title)`` readings of ``Artist - Title`` style titles."""
+    dash_splits: tuple[tuple[tuple[str, ...], str], ...]
+    """``(folded artist names, folded title)`` readings of ``Artist - Title`` style titles."""
 
 
 def _unique(names: Iterable[str]) -> tuple[str, ...]:
@@ -318,20 +318,27 @@ def _unique(names: Iterable[str]) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _credit_keys(name: str) -> tuple[str, ...]:
-    """Folded names of one credit, without compilation placeholders (``Various Artists``)."""
+    """Folded names of one credit without a leading "the" (``The Beatles`` = ``Beatles``) and
+    without compilation placeholders (``Various Artists``)."""
     return _unique(
-        folded for part in split_artists(name) if not _VARIOUS.match(folded := fold(part))
+        folded[4:] if folded.startswith("the ") else folded
+        for part in split_artists(name)
+        if not _VARIOUS.match(folded := fold(part))
     )
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _title_keys(title: str) -> tuple[ParsedTitle, str, str, tuple[tuple[str, str], ...]]:
+def _title_keys(
+    title: str,
+) -> tuple[ParsedTitle, str, str, tuple[tuple[tuple[str, ...], str], ...]]:
     """Parsed title, folded core and base, and ``Artist - Title`` readings of one title."""
     parsed = parse_title(title)
-    splits: tuple[tuple[str, str], ...] = ()
+    splits: tuple[tuple[tuple[str, ...], str], ...] = ()
     if len(parsed.dash_parts) >= 2:
         head, tail = parsed.dash_parts[0], " - ".join(parsed.dash_parts[1:])
-        splits = ((fold(head), fold(parse_title(tail).base)),)
+        tail_title = parse_title(tail)
+        heads = _unique((*_credit_keys(head), *(fold(name) for name in tail_title.featured)))
+        splits = ((heads, fold(tail_title.base)),)
     return parsed, fold(parsed.core), fold(parsed.base), splits
 
 
