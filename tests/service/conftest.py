@@ -173,21 +173,12 @@ def shared_postgres_url(postgres_database: str) -> str:
     return rendered
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[sa.ext.asyncio.AsyncEngine]:
-    """A migrated, empty database on SQLite and on the real PostgreSQL server."""
-    import shutil
-
+async def empty_shared_schema(url: str) -> None:
+    """Empty every table of the shared PostgreSQL test schema (keeps the migrations)."""
     from playlist_service.store import create_engine
 
-    if request.param == "sqlite":
-        path = tmp_path / "service.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        eng = create_engine(f"sqlite+aiosqlite:///{path}")
-    else:
-        eng = create_engine(request.getfixturevalue("shared_postgres_url"))
+    eng = create_engine(url)
+    try:
         async with eng.begin() as conn:
             names = (
                 (
@@ -204,6 +195,27 @@ async def engine(
             if names:
                 tables = ", ".join(f'"shared"."{name}"' for name in names)
                 await conn.execute(sa.text(f"TRUNCATE {tables} CASCADE"))
+    finally:
+        await eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def engine(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[sa.ext.asyncio.AsyncEngine]:
+    """A migrated, empty database on SQLite and on the real PostgreSQL server."""
+    import shutil
+
+    from playlist_service.store import create_engine
+
+    if request.param == "sqlite":
+        path = tmp_path / "service.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        eng = create_engine(f"sqlite+aiosqlite:///{path}")
+    else:
+        url = request.getfixturevalue("shared_postgres_url")
+        await empty_shared_schema(url)
+        eng = create_engine(url)
     try:
         yield eng
     finally:
@@ -277,25 +289,31 @@ async def musicbrainz_emulator() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
+def service_database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """The database of the ``service`` fixture: a copy of the migrated SQLite template."""
+    import shutil
+
+    database = tmp_path / "service.sqlite3"
+    shutil.copyfile(sqlite_template, database)  # already migrated: start-up stays fast
+    return f"sqlite+aiosqlite:///{database}"
+
+
+@pytest.fixture
 async def service(
     aiohttp_client: Any,
     tmp_path: Path,
     spotify_emulator: Any,
     musicbrainz_emulator: Any,
     tidal_emulator: Any,
-    sqlite_template: Path,
+    service_database_url: str,
 ) -> ContractClient:
     """The whole service on a real loopback port, signing in with the Spotify emulator."""
-    import shutil
-
     from aiohttp.test_utils import TestServer
 
     from playlist_service.app import create_app
     from playlist_service.logging import AccessLogger
     from playlist_service.settings import ProviderSettings
 
-    database = tmp_path / "service.sqlite3"
-    shutil.copyfile(sqlite_template, database)  # already migrated: start-up stays fast
     port = free_port()
     settings = make_settings(
         tmp_path,
@@ -303,7 +321,7 @@ async def service(
         public_url=f"http://127.0.0.1:{port}",
         allowed_redirects=(APP_REDIRECT,),
         musicbrainz_url=musicbrainz_emulator.api_url,
-        database_url=f"sqlite+aiosqlite:///{database}",
+        database_url=service_database_url,
         providers={
             "spotify": ProviderSettings(
                 client_id="test-client",
