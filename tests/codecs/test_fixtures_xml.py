@@ -211,3 +211,13 @@ def test_mutated_files_never_crash(data: st.DataObject) -> None:
             codec.iter_tracks(bytes(blob), strict=strict, on_warning=lambda _w: None)
         ) == list(playlist.tracks)
         codec.read(codec.write(playlist).data, strict=True)
+
+
+@pytest.mark.parametrize("name", ["xspf", "jspf", "asx", "wpl"])
+def test_codecs_satisfy_the_protocol(name: str) -> None:
+    codec = get_codec(name)
+    assert isinstance(codec, Codec)
+    assert codec.name == name
+    assert codec.extensions
+    assert all(ext == ext.lower() and not ext.startswith(".") for ext in codec.extensions)
+    assert codec.media_types
