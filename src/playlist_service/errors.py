@@ -213,6 +213,10 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         return problem.to_response(request_id)
     except asyncio.CancelledError:
         raise
+    except ConnectionResetError:
+        # The client went away while we read its body: nobody to answer, nothing broken.
+        _log.info("client disconnected during %s %s", request.method, request.path)
+        raise
     except Exception:  # noqa: BLE001 - the last line of defence: answer 500, log it
         _log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(
