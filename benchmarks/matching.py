@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import time
 from collections import Counter
@@ -197,6 +198,7 @@ def main() -> int:
     print(f"{'cpu (score + decide, keys cached)':36}{figures['scoring_only_cpu_s']:>10.3f} s")
     print(f"{'matched':36}{figures['matched']:>10}")
     print(f"{'goal':36}{'< 1 s cpu':>12}")
+    print(f"{'load average (1 min)':36}{os.getloadavg()[0]:>10.2f}")
     return 0
 
 

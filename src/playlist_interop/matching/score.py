@@ -245,35 +245,46 @@ def _artist_score(
     return score, None
 
 
+_VERSION_TEXT = {
+    (tag, side): f"{tag.value.replace('_', ' ')} on the {side} only"
+    for tag in _markers.VersionTag
+    for side in ("source", "candidate")
+}
+_VETO = _markers.VETO_TAGS
+_STRONG = _markers.STRONG_TAGS
+_MILD = _markers.MILD_TAGS
+_DETAILED = (_markers.VersionTag.REMIX, _markers.VersionTag.LIVE)
+
+
 def _version_check(
     source: NormalizedTrack, candidate: NormalizedTrack, vetoes: list[str], reasons: list[str]
 ) -> float:
     """Vetoes and penalties from version markers; returns the penalty."""
-    penalty = 0.0
     src_tags = source.title.tags
     cand_tags = candidate.title.tags
-    if src_tags or cand_tags:
-        for tag in src_tags ^ cand_tags:
-            side = "candidate" if tag in cand_tags else "source"
-            text = f"{tag.value.replace('_', ' ')} on the {side} only"
-            if tag in _markers.VETO_TAGS:
-                vetoes.append(f"version conflict: {text}")
-            elif tag in _markers.STRONG_TAGS:
-                penalty += 0.2
-                reasons.append(f"version differs: {text}")
-            elif tag in _markers.MILD_TAGS:
-                penalty += 0.03
-                reasons.append(f"minor version difference: {text}")
-        for tag in (_markers.VersionTag.REMIX, _markers.VersionTag.LIVE):
-            if tag in src_tags and tag in cand_tags:
-                a = dict(source.title.details).get(tag, "")
-                b = dict(candidate.title.details).get(tag, "")
-                if a and b and _ratio(a, b) < 0.7:
-                    if tag is _markers.VersionTag.REMIX:
-                        vetoes.append(f"different remix: {a!r} vs {b!r}")
-                    else:
-                        penalty += 0.1
-                        reasons.append(f"different live recording: {a!r} vs {b!r}")
+    if not src_tags and not cand_tags:
+        return 0.0
+    penalty = 0.0
+    for tag in src_tags ^ cand_tags:
+        text = _VERSION_TEXT[tag, "candidate" if tag in cand_tags else "source"]
+        if tag in _VETO:
+            vetoes.append(f"version conflict: {text}")
+        elif tag in _STRONG:
+            penalty += 0.2
+            reasons.append(f"version differs: {text}")
+        elif tag in _MILD:
+            penalty += 0.03
+            reasons.append(f"minor version difference: {text}")
+    for tag in _DETAILED:
+        if tag in src_tags and tag in cand_tags:
+            a = dict(source.title.details).get(tag, "")
+            b = dict(candidate.title.details).get(tag, "")
+            if a and b and _ratio(a, b) < 0.7:
+                if tag is _markers.VersionTag.REMIX:
+                    vetoes.append(f"different remix: {a!r} vs {b!r}")
+                else:
+                    penalty += 0.1
+                    reasons.append(f"different live recording: {a!r} vs {b!r}")
     return penalty
 
 

@@ -89,7 +89,7 @@ async def migrate(
         dry_run: Match and report, write nothing.
         checkpoint: Where to keep resumable state.
         resume: Continue the checkpoint of this plan if there is one.
-        progress: Receives :class:`ProgressEvent`\\ s.
+        progress: Receives a :class:`ProgressEvent` at each step.
         cancel: Set it to stop at the next safe point (raises :class:`MigrationCancelled`).
         policy: Matching thresholds.
         corrections: Remembered user decisions, consulted before any lookup.
@@ -147,6 +147,8 @@ async def migrate(
         )
         state = attrs.evolve(state, outcomes=outcomes)
     if dry_run:
+        total = len(plan.outcomes)
+        await emit(progress, ProgressEvent("done", total, total, "dry run"))
         return _report(plan, source_text, target_text, dry_run=True, calls=calls)
     if isinstance(target, PlaylistFile):
         location = await _write_file(playlist, target)
