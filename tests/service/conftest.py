@@ -320,6 +320,7 @@ async def service(
         port=port,
         public_url=f"http://127.0.0.1:{port}",
         allowed_redirects=(APP_REDIRECT,),
+        trusted_proxies=("127.0.0.1/32",),  # the tests play a reverse proxy on loopback
         musicbrainz_url=musicbrainz_emulator.api_url,
         database_url=service_database_url,
         providers={

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -13,6 +15,7 @@ from aiohttp import web
 from playlist_service.errors import ProblemError
 
 __all__ = [
+    "client_ip",
     "json_response",
     "no_store",
     "query_bool",
@@ -45,6 +48,20 @@ def json_response(
         headers=headers,
         content_type="application/json",
     )
+
+
+@functools.cache
+def _networks(values: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(value, strict=False) for value in values)
+
+
+def client_ip(request: web.Request) -> str | None:
+    """The client's address: ``X-Forwarded-For`` is believed only from trusted proxies."""
+    from playlist_service import keys
+    from playlist_service.api.middlewares import client_address
+
+    trusted = _networks(request.app[keys.SETTINGS].trusted_proxies)
+    return client_address(request, trusted) if request.remote else None
 
 
 def no_store(response: web.StreamResponse) -> web.StreamResponse:

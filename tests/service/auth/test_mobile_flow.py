@@ -50,7 +50,10 @@ async def start(
 
 
 async def sign_in(
-    service: ContractClient, provider: str = "spotify", token: str | None = None
+    service: ContractClient,
+    provider: str = "spotify",
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Run the flow and return the token response (with ``token``: link to that user)."""
     pkce = PkcePair.generate()
@@ -62,7 +65,7 @@ async def sign_in(
     redeemed = await service.post(
         "/auth/redeem",
         json={"attempt_id": started["attempt_id"], "code_verifier": pkce.verifier},
-        headers={"User-Agent": "PlaylistApp/2.0"},
+        headers={"User-Agent": "PlaylistApp/2.0", **(headers or {})},
     )
     assert redeemed.status == 200, redeemed.body
     tokens: dict[str, str] = redeemed.json()
@@ -319,3 +322,14 @@ async def test_an_account_linked_to_someone_else_is_not_moved(service: ContractC
     assert status["error"] == "account-linked-elsewhere"
     me = (await service.get("/me", token=owner["access_token"])).json()
     assert [a["provider"] for a in me["accounts"]] == ["tidal"]
+
+
+async def test_device_ip_comes_from_trusted_proxies_only(service: ContractClient) -> None:
+    proxied = await sign_in(service, headers={"X-Forwarded-For": "203.0.113.9"})
+    sessions = (await service.get("/auth/sessions", token=proxied["access_token"])).json()
+    current = next(s for s in sessions["sessions"] if s["current"])
+    assert current["ip"] == "203.0.113.9"
+    direct = await sign_in(service)
+    sessions = (await service.get("/auth/sessions", token=direct["access_token"])).json()
+    current = next(s for s in sessions["sessions"] if s["current"])
+    assert current["ip"] == "127.0.0.1"

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from playlist_service import keys
 from playlist_service.api._io import (
+    client_ip,
     json_response,
     no_store,
     query_bool,
@@ -176,7 +177,7 @@ async def redeem(request: web.Request) -> web.StreamResponse:
             string_field(body, "attempt_id", max_length=64) or "",
             string_field(body, "code_verifier", max_length=128) or "",
             user_agent=request.headers.get("User-Agent"),
-            ip=request.remote,
+            ip=client_ip(request),
         )
     except LoginError as exc:
         raise _login_problem(exc) from None
@@ -191,7 +192,7 @@ async def refresh(request: web.Request) -> web.StreamResponse:
     token = string_field(body, "refresh_token", max_length=512) or ""
     try:
         tokens = await request.app[keys.SESSIONS].refresh(
-            token, user_agent=request.headers.get("User-Agent"), ip=request.remote
+            token, user_agent=request.headers.get("User-Agent"), ip=client_ip(request)
         )
     except SessionError as exc:
         raise unauthorized(exc.code, str(exc)) from None
