@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import datetime as dt
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +38,7 @@ WEBHOOK_KIND = "webhook"
 """Kind of the jobs that deliver a finished job's webhook (enqueued with the outcome)."""
 
 _J = jobs.c
+_IN_WRITE: ContextVar[bool] = ContextVar("playlist_job_queue_write", default=False)
 
 
 class FencedTransaction:
@@ -98,6 +101,34 @@ class SqlJobQueue:
         self._default_max_attempts = default_max_attempts
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter only
+        # SQLite has one writer: queue this process's writes here rather than in SQLite's
+        # busy handler, which sleeps in growing steps while another connection writes.
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction (serialised within the process on SQLite).
+
+        Raises:
+            RuntimeError: the task is already inside one of the queue's write transactions;
+                a second one would wait forever for the first (the job row's lock on
+                PostgreSQL, the write lock on SQLite). Use the :class:`FencedTransaction`'s
+                own ``emit``/``save_checkpoint`` instead.
+        """
+        if _IN_WRITE.get():
+            raise RuntimeError(
+                "nested job queue write: inside transaction(), use its emit/save_checkpoint"
+            )
+        token = _IN_WRITE.set(True)
+        try:
+            if self._write_lock is None:
+                async with self._engine.begin() as conn:
+                    yield conn
+            else:
+                async with self._write_lock, self._engine.begin() as conn:
+                    yield conn
+        finally:
+            _IN_WRITE.reset(token)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -244,7 +275,7 @@ class SqlJobQueue:
             )
             .returning(*jobs.c)
         )
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             row = (await conn.execute(statement)).mappings().first()
             if row is None:
                 return None
@@ -269,7 +300,7 @@ class SqlJobQueue:
         """Extend the lease by ``lease_seconds`` from now."""
         now = self._clock()
         expires = now + dt.timedelta(seconds=lease_seconds)
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             row = (
                 await conn.execute(
                     self._fenced(lease)
@@ -302,7 +333,7 @@ class SqlJobQueue:
     @contextlib.asynccontextmanager
     async def _transaction(self, lease: Lease) -> AsyncIterator[FencedTransaction]:
         now = self._clock()
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             touched = (
                 await conn.execute(self._fenced(lease).values(updated_at=now).returning(_J.id))
             ).first()
@@ -439,7 +470,7 @@ class SqlJobQueue:
         }
         if state.terminal:
             update["finished_at"] = now
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             row = (
                 (await conn.execute(self._fenced(lease).values(update).returning(*jobs.c)))
                 .mappings()
@@ -475,7 +506,7 @@ class SqlJobQueue:
         owned = [_J.id == job_id]
         if owner_id is not None:
             owned.append(_J.owner_id == owner_id)
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             row = (
                 (
                     await conn.execute(
@@ -580,7 +611,7 @@ class SqlJobQueue:
                     "message": "the worker stopped renewing its lease",
                     "retryable": True,
                 }
-            async with self._engine.begin() as conn:
+            async with self._writing() as conn:
                 changed = (
                     (
                         await conn.execute(
@@ -627,7 +658,7 @@ class SqlJobQueue:
         """Delete these jobs (events and checkpoints go with them) if still final and old."""
         if not job_ids:
             return 0
-        async with self._engine.begin() as conn:
+        async with self._writing() as conn:
             result = await conn.execute(
                 jobs.delete().where(
                     _J.id.in_(list(job_ids)),

@@ -267,3 +267,14 @@ async def test_concurrent_claims_never_share_a_job(engine: AsyncEngine) -> None:
 
     await asyncio.gather(*(worker(f"w{n}") for n in range(6)))
     assert sorted(claimed) == sorted(ids)
+
+
+async def test_nested_writes_fail_fast_instead_of_deadlocking(queue: SqlJobQueue) -> None:
+    await queue.enqueue("export", {})
+    lease = await queue.claim("w", lease_seconds=LEASE)
+    assert lease is not None
+    async with queue.transaction(lease) as tx:
+        with pytest.raises(RuntimeError, match="nested"):
+            await queue.emit(lease, "progress", {})
+        await tx.emit("progress", {"ok": True})
+    assert [e.type for e in await queue.events(lease.job_id)][-1] == "progress"
