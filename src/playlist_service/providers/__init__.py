@@ -6,5 +6,13 @@ from playlist_service.providers._hub import (
     ProviderNotConfigured,
     configure,
 )
+from playlist_service.providers._live import ProviderNotLinked, call_provider
 
-__all__ = ["ConfiguredProvider", "ProviderHub", "ProviderNotConfigured", "configure"]
+__all__ = [
+    "ConfiguredProvider",
+    "ProviderHub",
+    "ProviderNotConfigured",
+    "ProviderNotLinked",
+    "call_provider",
+    "configure",
+]

@@ -4,6 +4,7 @@ contract."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Iterator
@@ -86,6 +87,24 @@ async def test_expired_provider_token_is_renewed_and_saved(
     # the next request uses the saved token: no second refresh
     assert (await service.get("/playlists/providers/spotify", token=token)).status == 200
     assert service.emulator.tokens.refreshes == refreshes + 1
+
+
+async def test_concurrent_renewals_of_a_rotating_refresh_token_both_succeed(
+    service: ContractClient, token: str
+) -> None:
+    """Spotify rotates refresh tokens: of two requests renewing at once, one is refused by
+    the provider; it picks up the tokens the other stored and retries."""
+    service.emulator.tokens.expire_access_tokens()
+    refreshes = service.emulator.tokens.refreshes
+    first, second = await asyncio.gather(
+        service.get("/playlists/providers/spotify", token=token),
+        service.get("/playlists/providers/spotify", token=token),
+    )
+    assert (first.status, second.status) == (200, 200)
+    assert service.emulator.tokens.refreshes - refreshes in {1, 2}
+    # and the stored grant still works afterwards
+    service.emulator.tokens.expire_access_tokens()
+    assert (await service.get("/playlists/providers/spotify", token=token)).status == 200
 
 
 async def test_revoked_provider_grant_asks_to_sign_in_again(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
 
@@ -12,17 +11,17 @@ from playlist_interop.model import Playlist, make_converter
 from playlist_interop.providers import PlaylistSummary, Provider
 from playlist_interop.types import ProviderPlaylistId
 from playlist_service import keys
-from playlist_service.accounts import AccountTokenSaver
 from playlist_service.api._io import json_response, query_int
 from playlist_service.auth import Principal, require_principal
 from playlist_service.errors import ProblemError
 from playlist_service.library import MAX_IMPORT_BYTES, StoredPlaylist
-from playlist_service.providers import ProviderNotConfigured
+from playlist_service.providers import ProviderNotConfigured, ProviderNotLinked, call_provider
 
 __all__ = ["routes"]
 
 routes = web.RouteTableDef()
 _converter = make_converter()
+T = TypeVar("T")
 
 
 def _document(playlist: Playlist) -> dict[str, Any]:
@@ -60,23 +59,25 @@ def _summary_json(summary: PlaylistSummary) -> dict[str, Any]:
     }
 
 
-@asynccontextmanager
-async def _provider_for(
-    request: web.Request, principal: Principal, name: str
-) -> AsyncIterator[Provider]:
-    """The user's adapter at ``name``; renewed provider tokens are saved, encrypted."""
-    hub = request.app[keys.PROVIDER_HUB]
+async def _live(
+    request: web.Request,
+    principal: Principal,
+    name: str,
+    operation: Callable[[Provider], Awaitable[T]],
+) -> T:
+    """Run ``operation`` on the user's account at ``name`` (tokens renewed and saved)."""
     try:
-        hub.get(name)
+        return await call_provider(
+            request.app[keys.PROVIDER_HUB],
+            request.app[keys.ACCOUNTS],
+            principal.user_id,
+            name,
+            operation,
+        )
     except ProviderNotConfigured:
         raise ProblemError(404, "provider-not-configured", f"no provider named {name}") from None
-    store = request.app[keys.ACCOUNTS]
-    account = await store.find(principal.user_id, name)
-    if account is None:
-        raise ProblemError(404, "provider-not-linked", f"no {name} account is linked")
-    token = await store.load_token(account)
-    async with hub.open(name, token, saver=AccountTokenSaver(store, account)) as provider:
-        yield provider
+    except ProviderNotLinked:
+        raise ProblemError(404, "provider-not-linked", f"no {name} account is linked") from None
 
 
 @routes.get("/playlists/providers/{provider}")
@@ -85,17 +86,19 @@ async def list_provider_playlists(request: web.Request) -> web.Response:
     principal = require_principal(request)
     limit = query_int(request, "limit", default=50, minimum=1, maximum=200)
     offset = query_int(request, "offset", default=0, minimum=0, maximum=1_000_000)
-    items: list[dict[str, Any]] = []
-    more = False
-    async with _provider_for(request, principal, request.match_info["provider"]) as provider:
+
+    async def page(provider: Provider) -> tuple[list[dict[str, Any]], bool]:
+        items: list[dict[str, Any]] = []
         index = 0
         async for summary in provider.iter_playlists():
             if index >= offset + limit:
-                more = True
-                break
+                return items, True
             if index >= offset:
                 items.append(_summary_json(summary))
             index += 1
+        return items, False
+
+    items, more = await _live(request, principal, request.match_info["provider"], page)
     return json_response(
         {
             "items": items,
@@ -112,8 +115,9 @@ async def get_provider_playlist(request: web.Request) -> web.Response:
     principal = require_principal(request)
     name = request.match_info["provider"]
     playlist_id = request.match_info["playlist_id"]
-    async with _provider_for(request, principal, name) as provider:
-        playlist = await provider.get_playlist(ProviderPlaylistId(playlist_id))
+    playlist = await _live(
+        request, principal, name, lambda p: p.get_playlist(ProviderPlaylistId(playlist_id))
+    )
     return json_response({"provider": name, "id": playlist_id, "playlist": _document(playlist)})
 
 
@@ -123,8 +127,9 @@ async def store_provider_playlist(request: web.Request) -> web.Response:
     principal = require_principal(request)
     name = request.match_info["provider"]
     playlist_id = request.match_info["playlist_id"]
-    async with _provider_for(request, principal, name) as provider:
-        playlist = await provider.get_playlist(ProviderPlaylistId(playlist_id))
+    playlist = await _live(
+        request, principal, name, lambda p: p.get_playlist(ProviderPlaylistId(playlist_id))
+    )
     stored = await request.app[keys.LIBRARY].store(
         principal.user_id,
         playlist,
