@@ -88,6 +88,7 @@ async def worker_services(
     *,
     providers: ProviderOpener | None = None,
     musicbrainz: Callable[[], MusicBrainzClient] | None = None,
+    queue: SqlJobQueue | None = None,
 ) -> AsyncIterator[HandlerServices]:
     """Handler services with their own HTTP client (closed on exit).
 
@@ -103,7 +104,7 @@ async def worker_services(
         providers = account_provider_opener(hub, AccountStore(engine, KeyRing(settings.token_keys)))
     async with aiohttp.ClientSession() as http:
         yield HandlerServices(
-            queue=make_queue(engine, options),
+            queue=queue or make_queue(engine, options),
             blobs=blobs,
             options=options,
             http=http,
@@ -203,6 +204,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         options,
         providers=providers,
         musicbrainz=_musicbrainz_factory(settings, demo_musicbrainz),
+        queue=app[keys.JOB_QUEUE],  # one queue per process: SQLite writes queue on one lock
     ) as services:
         worker = Worker(services, builtin_handlers())
         app[keys.WORKER] = worker
