@@ -201,11 +201,14 @@ def parse_title(title: str) -> ParsedTitle:
 
     if "(" in text or "[" in text or "{" in text or "<" in text or "【" in text:
         text = _BRACKET.sub(bracket, text)
-    if _DASH_CHARS.search(text) is not None:
+    if _DASH_CHARS.search(text) is None:
+        pieces, separators = [text], []
+    elif "|" in text or "~" in text or "\u2013" in text or "\u2014" in text:
         split = _DASH.split(text)
         pieces, separators = split[::2], split[1::2]
-    else:
-        pieces, separators = [text], []
+    else:  # only " - " (clean_text left single spaces): no regex needed
+        pieces = text.split(" - ")
+        separators = [" - "] * (len(pieces) - 1)
     kept: list[str] = []
     for index, raw_piece in enumerate(pieces):
         piece = raw_piece.strip()
@@ -354,7 +357,10 @@ def normalize_track(track: Track) -> NormalizedTrack:
     if len(artists) == 1:
         credited = _credit_keys(artists[0].name)
     else:
-        credited = _unique(key for credit in artists for key in _credit_keys(credit.name))
+        keys: list[str] = []
+        for credit in artists:
+            keys.extend(_credit_keys(credit.name))
+        credited = tuple(dict.fromkeys(keys))  # order kept, repeats dropped
     names = credited
     if parsed.featured:
         names = _unique((*credited, *(fold(name) for name in parsed.featured)))

@@ -203,10 +203,14 @@ def _name_similarity(a: str, b: str) -> float:
     near miss of another person (``calvin kleinen``/``marvin kleinen``, 0.86) is far below a
     match, while a one-letter typo in a long name (0.97) still counts.
     """
-    if a == b or a.replace(" ", "") == b.replace(" ", ""):
+    if a == b:
         return 1.0
     value = _ratio(a, b)
-    return 0.0 if value <= 0.5 else ((value - 0.5) / 0.5) ** 2
+    if value <= 0.5:
+        return 0.0
+    if value >= 0.8 and a.replace(" ", "") == b.replace(" ", ""):
+        return 1.0
+    return ((value - 0.5) / 0.5) ** 2
 
 
 def _artist_score(
@@ -219,9 +223,15 @@ def _artist_score(
     Credits that each name someone the other lacks (``A, B`` against ``A, C``) conflict and
     cap the score below the match threshold.
     """
-    if len(source) == 1 and len(names) == 1:
-        value = _name_similarity(source[0], names[0])
-        return 0.7 * value + (0.3 if value >= 0.8 else 0.0), None
+    if len(source) == 1:
+        sims = [_name_similarity(source[0], b) for b in names]
+        best = max(sims)
+        if len(sims) == 1:
+            return 0.7 * best + (0.3 if best >= 0.8 else 0.0), None
+        missing_other = sum(1 for value in sims if value < 0.8)
+        if best >= 0.8:  # the source's artist is credited, with others
+            return 0.7 * best + 0.15 * (2 - missing_other / len(sims)), None
+        return 0.7 * max(best, 0.6 * sims[0]) + 0.15 * (1 - missing_other / len(sims)), None
     lead = credited[0] if credited else source[0]
     # Best similarity of each name on one side to any name on the other, pairs computed once.
     best_src = [0.0] * len(source)
@@ -321,15 +331,15 @@ def score_candidate(
     duration: float | None = None
     diff: int | None = None
     if source.duration_ms is not None and candidate.duration_ms is not None:
-        diff = abs(int(source.duration_ms) - int(candidate.duration_ms))
+        diff = abs(source.duration_ms - candidate.duration_ms)
         duration = _duration_score(diff)
         if diff > 3000:
             reasons.append(f"length differs by {diff / 1000:.1f} s")
     isrc: str | None = None
     if source.isrc and candidate.isrc:
         isrc = "same" if source.isrc == candidate.isrc else "different"
-    total = policy.weight_title * title
     weight = policy.weight_title
+    total = weight * title
     if artist is not None:
         total += policy.weight_artist * artist
         weight += policy.weight_artist
@@ -337,7 +347,8 @@ def score_candidate(
         total += policy.weight_duration * duration
         weight += policy.weight_duration
     total /= weight
-    total -= _version_check(source, candidate, vetoes, reasons)
+    if source.title.tags or candidate.title.tags:
+        total -= _version_check(source, candidate, vetoes, reasons)
     if (
         source.explicit is not None
         and candidate.explicit is not None
@@ -358,11 +369,41 @@ def score_candidate(
     )
 
 
+_UNRELATED = "the title shares no word with the source's: not scored further"
+
+
+def _unrelated(
+    src: NormalizedTrack, words: frozenset[str], track: Track, policy: MatchPolicy
+) -> CandidateScore | None:
+    """A title-only score for a candidate that cannot be the song, else ``None``.
+
+    Blocking, as in record linkage: a title sharing no word with the source's and less than
+    half similar cannot reach the ``uncertain`` threshold whatever its other fields say, so
+    its artists, album and markers are not worked out (an equal ISRC is always scored).
+    """
+    if src.isrc is not None and track.isrc == src.isrc:
+        return None
+    folded = normalize.fold(track.title)
+    if not words.isdisjoint(folded.split()):
+        return None
+    title = _ratio(src.core, folded)
+    if title >= 0.5:
+        return None
+    isrc = None
+    if src.isrc and track.isrc:
+        isrc = "different"
+    fields = FieldScores._make((title, None, None, None, None, isrc))
+    return CandidateScore._make((track, policy.weight_title * title, fields, (), (_UNRELATED,)))
+
+
 def _equivalent(
-    a: tuple[NormalizedTrack, CandidateScore], b: tuple[NormalizedTrack, CandidateScore]
+    a: tuple[NormalizedTrack | None, CandidateScore],
+    b: tuple[NormalizedTrack | None, CandidateScore],
 ) -> bool:
     """True when two candidates look like releases of one recording (not rivals)."""
     (na, sa), (nb, sb) = a, b
+    if na is None or nb is None:
+        return False
     if na.isrc and nb.isrc:
         return na.isrc == nb.isrc
     if (na.title.tags - _markers.MILD_TAGS) != (nb.title.tags - _markers.MILD_TAGS):
@@ -398,7 +439,7 @@ def _to_the_millisecond(a: NormalizedTrack, b: NormalizedTrack) -> bool:
     )
 
 
-def _sort_key(item: tuple[NormalizedTrack, CandidateScore]) -> tuple[bool, float]:
+def _sort_key(item: tuple[NormalizedTrack | None, CandidateScore]) -> tuple[bool, float]:
     return (not item[1].vetoes, item[1].score)
 
 
@@ -410,14 +451,21 @@ def decide(
     """Score ``candidates`` against ``source`` and decide (see the module docstring)."""
     keys = normalize.NormalizedTrack
     src = source if isinstance(source, keys) else normalize.normalize_track(source)
-    scored = []
+    scored: list[tuple[NormalizedTrack | None, CandidateScore]] = []
     seen: set[int] = set()
+    words = frozenset((*src.core.split(), *src.base.split()))
     for item in candidates:
-        norm = item if isinstance(item, keys) else normalize.normalize_track(item)
-        if id(norm.track) in seen:
+        track = item.track if isinstance(item, keys) else item
+        if id(track) in seen:
             continue
-        seen.add(id(norm.track))
-        scored.append((norm, score_candidate(src, norm, policy)))
+        seen.add(id(track))
+        if not isinstance(item, keys):
+            quick = _unrelated(src, words, item, policy)
+            if quick is not None:
+                scored.append((None, quick))
+                continue
+        full = item if isinstance(item, keys) else normalize.normalize_track(item)
+        scored.append((full, score_candidate(src, full, policy)))
     scored.sort(key=_sort_key, reverse=True)
     ranked = tuple(score for _, score in scored)
     viable = [item for item in scored if not item[1].vetoes]
@@ -429,7 +477,7 @@ def decide(
     reasons: list[str] = []
     same_isrc = [item for item in viable if item[1].fields.isrc == "same"]
     if same_isrc:
-        norm, best = same_isrc[0]
+        best = same_isrc[0][1]
         diff = best.fields.duration_diff_ms
         if best.fields.title >= policy.isrc_title and (
             diff is None or diff <= policy.isrc_duration_window_ms
@@ -463,6 +511,7 @@ def decide(
     if (
         fields.duration_diff_ms is not None
         and fields.duration_diff_ms > policy.exact_length_gap_ms
+        and norm is not None
         and _to_the_millisecond(src, norm)
     ):
         problems.append(
