@@ -327,3 +327,17 @@ def test_a_candidate_without_the_source_lead_artist_is_not_matched() -> None:
 def test_extra_credited_artists_do_not_prevent_a_match() -> None:
     source = t("Kids with Guns", "Gorillaz", ms=225_773)
     assert decide(source, [t("Kids with Guns", "Gorillaz", "Neneh Cherry", ms=225_000)]).matched
+
+
+def test_candidates_sharing_no_title_word_are_blocked_but_explained() -> None:
+    result = decide(t("Billie Jean", "Michael Jackson"), [t("Thriller", "Michael Jackson")])
+    (only,) = result.explanation.candidates
+    assert "not scored further" in only.reasons[0]
+    assert only.fields.title < 0.5
+    assert result.status is MatchStatus.UNMATCHED
+    # A misspelt one-word title shares no word but is similar: it is scored in full.
+    close = decide(t("Tranz", "Gorillaz"), [t("Trans", "Gorillaz")])
+    assert close.explanation.candidates[0].fields.artist == 1.0
+    # An equal ISRC is always scored in full.
+    same = decide(t("Song", "A", isrc="QZAAA0000001"), [t("Other", "B", isrc="QZAAA0000001")])
+    assert same.explanation.candidates[0].fields.isrc == "same"
