@@ -12,7 +12,7 @@ nox.options.sessions = ["tests", "lint", "typing", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
-SOURCES = ["src", "tests", "benchmarks", "scripts", "noxfile.py"]
+SOURCES = ["src", "tests", "benchmarks", "scripts", "noxfile.py", "docs_hooks.py"]
 
 
 @nox.session(python=PYTHON)
