@@ -107,6 +107,7 @@ class JobQueue(Protocol):
         owner_id: str | None = None,
         states: Collection[JobState] | None = None,
         kinds: Collection[str] | None = None,
+        exclude_kinds: Collection[str] = (),
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[Sequence[Job], str | None]:

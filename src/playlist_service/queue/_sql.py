@@ -687,6 +687,7 @@ class SqlJobQueue:
         owner_id: str | None = None,
         states: Collection[JobState] | None = None,
         kinds: Collection[str] | None = None,
+        exclude_kinds: Collection[str] = (),
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[Sequence[Job], str | None]:
@@ -702,6 +703,8 @@ class SqlJobQueue:
             statement = statement.where(_J.state.in_([JobState(s).value for s in states]))
         if kinds:
             statement = statement.where(_J.kind.in_(list(kinds)))
+        if exclude_kinds:
+            statement = statement.where(_J.kind.not_in(list(exclude_kinds)))
         if cursor:
             created, last_id = _decode_cursor(cursor)
             statement = statement.where(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+import json
 import os
 import random
 import signal
@@ -18,6 +19,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -29,7 +31,7 @@ from playlist_service.queue import JobState, SqlJobQueue
 from playlist_service.store import create_engine, upgrade
 from playlist_service.store.tables_jobs import jobs
 from tests.service.jobs._acceptance_worker import side_effects
-from tests.service.jobs._db import POSTGRES_URL, postgres_available
+from tests.service.jobs._db import POSTGRES_URL, add_user, postgres_available
 
 REPO = Path(__file__).resolve().parents[3]
 WORKERS = 3
@@ -115,9 +117,44 @@ def _playlist(n: int) -> dict[str, object]:
     return document
 
 
+async def _check_streams(
+    aiohttp_client: Any, url: str, data_dir: Path, owner: str, job_ids: list[str]
+) -> None:
+    from playlist_service import keys
+    from playlist_service.app import create_app
+    from playlist_service.settings import Settings
+
+    settings = Settings.from_env(
+        {},
+        data_dir=data_dir / "api",
+        database_url=url,
+        worker="external",
+        jwt_secret="j" * 32,
+        refresh_hash_key="r" * 32,
+        token_keys="k1:" + "a" * 43 + "=",
+        port=0,
+    )
+    app = create_app(settings)
+    client = await aiohttp_client(app)
+    token = (await app[keys.SESSIONS].start(owner)).access_token
+    for job_id in job_ids:
+        response = await client.get(
+            f"/jobs/{job_id}/events", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status == 200
+        events = [
+            json.loads(line[len("data: ") :])
+            for line in (await response.text()).splitlines()
+            if line.startswith("data: ")
+        ]
+        assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+        assert [e["data"]["done"] for e in events if e["type"] == "progress"] == [1, 2, 3, 4, 5]
+        assert events[-1]["type"] == "succeeded"
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
-async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path, aiohttp_client: Any) -> None:
     if not await postgres_available():
         pytest.skip("PostgreSQL is not running (required when CI=true)")
     setup_at = time.monotonic()
@@ -131,18 +168,24 @@ async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
         async with engine.begin() as conn:
             await conn.run_sync(side_effects.metadata.create_all)
         queue = SqlJobQueue(engine)
+        owner = await add_user(engine)
         export_ids = [
             (
                 await queue.enqueue(
                     "export",
                     {"source": {"playlist": _playlist(n)}, "format": "xspf"},
                     max_attempts=25,
+                    owner_id=owner,
                 )
             ).id
             for n in range(EXPORTS)
         ]
         step_ids = [
-            (await queue.enqueue("steps", {"steps": STEPS, "pause": 0.1}, max_attempts=25)).id
+            (
+                await queue.enqueue(
+                    "steps", {"steps": STEPS, "pause": 0.1}, max_attempts=25, owner_id=owner
+                )
+            ).id
             for _ in range(STEP_JOBS)
         ]
         blob_dir = tmp_path / "blobs"
@@ -264,6 +307,8 @@ async def test_kill_nine_loses_and_duplicates_nothing(tmp_path: Path) -> None:
                 assert done == list(range(1, STEPS + 1))
         # (a job seen running just before a kill may have finished before the kill landed)
         assert retried >= KILLS // 2, "kills hardly interrupted anything"
+        # ... and the same streams as an API process serves them (Server-Sent Events)
+        await _check_streams(aiohttp_client, url, tmp_path, owner, rng.sample(step_ids, 5))
         print(
             f"\n{kills} kills hit workers holding {interrupted} jobs; {retried} lease expiries; "
             f"{leftovers} temporary files swept; setup {started_at - setup_at:.1f} s, "

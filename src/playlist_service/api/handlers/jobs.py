@@ -37,6 +37,7 @@ from playlist_service.worker.handlers import (
     IMPORT_KIND,
     MAX_IMPORT_BYTES,
     MIGRATION_KIND,
+    WEBHOOK_KIND,
     webhook_secret,
 )
 
@@ -51,7 +52,7 @@ SSE_MAX_SECONDS: Final = 300.0
 _KEEPALIVE_SECONDS: Final = 15.0
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
 _ARTIFACT_URL_SECONDS: Final = 300
-_USER_KINDS: Final = ("export", "import", "enrichment", "migration")
+_INTERNAL_KINDS: Final = frozenset({WEBHOOK_KIND})  # worker-side jobs users never see
 
 
 def job_json(job: Job) -> dict[str, Any]:
@@ -115,7 +116,7 @@ async def _owned_job(request: web.Request, user_id: str) -> Job:
         job = await request.app[keys.JOB_QUEUE].get(_job_id(request), owner_id=user_id)
     except JobNotFound:
         raise ProblemError(404, "job-not-found", "no such job") from None
-    if job.kind not in _USER_KINDS:
+    if job.kind in _INTERNAL_KINDS:
         raise ProblemError(404, "job-not-found", "no such job")
     return job
 
@@ -347,9 +348,9 @@ async def list_jobs(request: web.Request) -> web.Response:
             states = {JobState(value) for value in raw_state.split(",")}
         except ValueError:
             raise ProblemError(400, "invalid-request", "unknown state") from None
-    kinds = list(_USER_KINDS)
+    kinds = None
     if kind := request.query.get("kind"):
-        if kind not in _USER_KINDS:
+        if kind in _INTERNAL_KINDS:
             raise ProblemError(400, "invalid-request", "unknown kind")
         kinds = [kind]
     try:
@@ -357,6 +358,7 @@ async def list_jobs(request: web.Request) -> web.Response:
             owner_id=principal.user_id,
             states=states,
             kinds=kinds,
+            exclude_kinds=_INTERNAL_KINDS,
             limit=limit,
             cursor=request.query.get("cursor"),
         )
