@@ -15,6 +15,8 @@ Variable                                        Meaning
 ``PLAYLIST_SERVICE_JOB_RETENTION_DAYS``         finished jobs and their files are kept (30)
 ``PLAYLIST_SERVICE_WEBHOOK_ALLOW_HTTP``         ``1`` accepts ``http://`` webhook URLs
                                                 (development only; default https only)
+``PLAYLIST_SERVICE_WEBHOOK_ALLOW_PRIVATE``       ``1`` lets webhooks reach loopback and private
+                                                addresses (development only)
 ==============================================  ============================================
 """
 
@@ -54,6 +56,8 @@ class WorkerOptions:
     """Longest delay between attempts."""
     webhook_allow_http: bool = False
     """Accept plain ``http://`` webhook URLs (development only)."""
+    webhook_allow_private: bool = False
+    """Deliver webhooks to loopback and private addresses too (development only)."""
     webhook_timeout_seconds: float = 10.0
     """Time limit of one webhook delivery."""
     retention_days: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
@@ -88,6 +92,10 @@ class WorkerOptions:
                     values[attr] = kind(raw)
                 except ValueError as exc:
                     raise ValueError(f"{_PREFIX}{name} must be a number") from exc
-        raw = env.get(_PREFIX + "WEBHOOK_ALLOW_HTTP", "")
-        values["webhook_allow_http"] = raw.lower() in {"1", "true", "yes", "on"}
+        for name, attr in (
+            ("WEBHOOK_ALLOW_HTTP", "webhook_allow_http"),
+            ("WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private"),
+        ):
+            raw = env.get(_PREFIX + name, "")
+            values[attr] = raw.lower() in {"1", "true", "yes", "on"}
         return cls(**values)  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from playlist_service.worker.handlers._migration import (
     ProviderOpener,
     account_provider_opener,
 )
+from playlist_service.worker.handlers._webhook import PublicAddressResolver
 
 __all__ = [
     "blob_store_ctx",
@@ -102,7 +103,10 @@ async def worker_services(
 
         hub = ProviderHub.from_settings(settings.providers, base_url=settings.base_url)
         providers = account_provider_opener(hub, AccountStore(engine, KeyRing(settings.token_keys)))
-    async with aiohttp.ClientSession() as http:
+    connector = None
+    if not options.webhook_allow_private:
+        connector = aiohttp.TCPConnector(resolver=PublicAddressResolver())
+    async with aiohttp.ClientSession(connector=connector) as http:
         yield HandlerServices(
             queue=queue or make_queue(engine, options),
             blobs=blobs,

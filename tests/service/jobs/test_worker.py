@@ -29,7 +29,13 @@ from playlist_service.worker import (
     WorkerOptions,
     is_retryable,
 )
-from playlist_service.worker.handlers import builtin_handlers, verify_webhook, webhook_secret
+from playlist_service.worker.handlers import (
+    PublicAddressResolver,
+    builtin_handlers,
+    is_public_address,
+    verify_webhook,
+    webhook_secret,
+)
 from tests.service.jobs._db import add_user
 
 WEBHOOK_KEY = b"w" * 32
@@ -56,6 +62,7 @@ async def services(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Handler
                 poll_seconds=0.02,
                 shutdown_grace_seconds=0.2,
                 webhook_allow_http=True,
+                webhook_allow_private=True,  # the receiver is on loopback
             ),
             http=http,
             webhook_key=WEBHOOK_KEY,
@@ -449,3 +456,51 @@ async def test_worker_survives_an_unexpected_loop_error(services: HandlerService
     await _wait_for(queue, job.id, JobState.SUCCEEDED)
     await worker.stop()
     assert queue.glitches == 0
+
+
+async def test_webhooks_to_internal_addresses_are_refused(services: HandlerServices) -> None:
+    import attrs
+
+    strict = attrs.evolve(
+        services, options=attrs.evolve(services.options, webhook_allow_private=False)
+    )
+    job = await services.queue.enqueue(
+        "export",
+        {"source": {"playlist": {"name": "x"}}, "format": "m3u"},
+        webhook_url="http://127.0.0.1:9/hook",
+    )
+    worker = _worker(strict)
+    assert await worker.run_one()  # the export
+    assert await worker.run_one()  # its webhook
+    hooks, _ = await services.queue.list_jobs(kinds={"webhook"})
+    assert [h.state for h in hooks] == [JobState.FAILED]
+    assert hooks[0].error is not None
+    assert hooks[0].error["code"] == "webhook-address-forbidden"
+    assert (await services.queue.get(job.id)).state is JobState.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.215.14", True),
+        ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.10", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fd00::1", False),
+        ("224.0.0.1", False),
+        ("not an address", False),
+    ],
+)
+def test_public_addresses(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+async def test_resolver_drops_internal_answers() -> None:
+    resolver = PublicAddressResolver()
+    with pytest.raises(OSError, match="no public address"):
+        await resolver.resolve("localhost", 80)

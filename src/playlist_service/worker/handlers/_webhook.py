@@ -11,30 +11,85 @@ created. A delivery carries::
 
 Receivers recompute the HMAC over ``"<t>.<raw body>"``, compare in constant time, reject old
 ``t`` values, and de-duplicate on the delivery id (delivery is at least once).
+
+Deliveries only go to public addresses: a URL naming (or resolving to) a loopback, private,
+link-local or otherwise non-global address fails for good, and the HTTP client connects
+through :class:`PublicAddressResolver`, so a name that changes its answer between the check
+and the connection cannot reach the internal network either. Development setups turn this off
+with ``PLAYLIST_SERVICE_WEBHOOK_ALLOW_PRIVATE=1``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import time
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
+from aiohttp.abc import ResolveResult
+from aiohttp.resolver import ThreadedResolver
 
 from playlist_service.queue import WEBHOOK_KIND, JobNotFound
 from playlist_service.worker._context import JobContext, PermanentJobError
 
 __all__ = [
     "WEBHOOK_KIND",
+    "PublicAddressResolver",
     "deliver_webhook",
+    "is_public_address",
     "sign_webhook",
     "verify_webhook",
     "webhook_body",
     "webhook_secret",
 ]
+
+
+def is_public_address(address: str) -> bool:
+    """Whether ``address`` (an IP literal) is a global unicast address."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    return ip.is_global and not ip.is_multicast
+
+
+class PublicAddressResolver(ThreadedResolver):
+    """An aiohttp resolver that only ever answers with public addresses."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        """Resolve ``host``, keeping the public addresses; ``OSError`` when none is left."""
+        answers = await super().resolve(host, port, family)
+        public = [answer for answer in answers if is_public_address(answer["host"])]
+        if not public:
+            raise OSError(f"{host} resolves to no public address")
+        return public
+
+
+async def _check_destination(url: str) -> None:
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except OSError as exc:
+            raise ConnectionError(f"cannot resolve the webhook host: {exc}") from exc
+        addresses = [str(info[4][0]) for info in infos]
+    else:
+        addresses = [host]
+    if not any(is_public_address(address) for address in addresses):
+        raise PermanentJobError(
+            "the webhook URL points at a non-public address", code="webhook-address-forbidden"
+        )
 
 
 def webhook_secret(webhook_key: bytes, job_id: str) -> str:
@@ -91,6 +146,8 @@ async def deliver_webhook(context: JobContext) -> Mapping[str, Any]:
         raise PermanentJobError("the job is gone", code="job-not-found") from exc
     if not job.webhook_url:
         raise PermanentJobError("the job has no webhook", code="no-webhook")
+    if not services.options.webhook_allow_private:
+        await _check_destination(job.webhook_url)
     body = webhook_body(job)
     headers = {
         "Content-Type": "application/json",
