@@ -35,7 +35,12 @@ from typing import Any
 from aiohttp import web
 
 from playlist_interop import write_playlist
-from playlist_interop.migrate import PlaylistFile, ProviderPlaylist, migrate
+from playlist_interop.migrate import (
+    JsonFileCheckpointStore,
+    PlaylistFile,
+    ProviderPlaylist,
+    migrate,
+)
 from playlist_interop.model import Album, ArtistCredit, Playlist, Track
 from playlist_interop.providers import RequestBudget
 from playlist_interop.providers.spotify import SpotifyProvider
@@ -161,7 +166,10 @@ async def run(entries: int, distinct: int, rate: float, burst: int, concurrency:
         async with SpotifyProvider(access_token=token, api_url=api_url, budget=budget) as spotify:
             start_wall, start_cpu = time.perf_counter(), time.process_time()
             report = await migrate(
-                PlaylistFile(path), ProviderPlaylist(spotify), concurrency=concurrency
+                PlaylistFile(path),
+                ProviderPlaylist(spotify),
+                concurrency=concurrency,
+                checkpoint=JsonFileCheckpointStore(Path(tmp) / "checkpoints"),
             )
             wall = time.perf_counter() - start_wall
             cpu = time.process_time() - start_cpu
@@ -179,7 +187,10 @@ async def run(entries: int, distinct: int, rate: float, burst: int, concurrency:
     floor = max(0, sum(minimum.values()) - burst) / rate
     print(f"Migration: {entries} entries ({distinct} distinct recordings) from a JSPF file")
     print(f"to the Spotify emulator at {rate:g} requests/s (burst {burst}), {concurrency} lookups")
-    print(f"in flight. Matched {report.counts['matched']}, added {report.added}.")
+    print(
+        f"in flight, checkpoint files saved after every batch. Matched {report.counts['matched']},"
+    )
+    print(f"added {report.added}.")
     print()
     print(f"{'request':32}{'made':>10}{'minimum':>10}")
     for key in sorted(set(counts) | set(minimum)):

@@ -182,27 +182,47 @@ class InMemoryCheckpointStore:
 
 
 class JsonFileCheckpointStore:
-    """A :class:`CheckpointStore` keeping one JSON file per plan in a directory.
+    """A :class:`CheckpointStore` keeping each plan's checkpoint in a directory.
 
-    Files are replaced atomically (write to a temporary file, then rename), so a crash
-    during a save leaves the previous checkpoint intact.
+    Two files per plan: the small progress state (rewritten after every add batch) and the
+    match outcomes (rewritten only when they change, so a 10,000-entry migration does not
+    rewrite megabytes per batch). Both are replaced atomically (temporary file, fsync,
+    rename): a crash during a save leaves the previous version intact, and outcomes are
+    written before the state that follows them.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self._lock = asyncio.Lock()
+        self._written: dict[str, tuple[TrackOutcome, ...]] = {}
 
     def path_for(self, plan_id: str) -> Path:
-        """The file of ``plan_id``."""
+        """The progress-state file of ``plan_id``."""
         safe = "".join(ch for ch in plan_id if ch.isalnum() or ch in "-_")
         return self.directory / f"migration-{safe}.json"
 
+    def _outcomes_path(self, plan_id: str) -> Path:
+        return self.path_for(plan_id).with_suffix(".outcomes.json")
+
     async def load(self, plan_id: str) -> MigrationCheckpoint | None:
         """See :meth:`CheckpointStore.load`."""
+        return await asyncio.to_thread(self._read, plan_id)
+
+    def _read(self, plan_id: str) -> MigrationCheckpoint | None:
         path = self.path_for(plan_id)
         if not path.exists():
             return None
-        return MigrationCheckpoint.from_json(path.read_bytes())
+        state = MigrationCheckpoint.from_json(path.read_bytes())
+        outcomes_path = self._outcomes_path(plan_id)
+        if state.outcomes or not outcomes_path.exists():
+            return state
+        try:
+            raw = json.loads(outcomes_path.read_bytes())
+            outcomes = tuple(TrackOutcome.from_dict(item) for item in raw)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise errors.MigrationError(f"unreadable checkpoint outcomes: {exc}") from exc
+        self._written[plan_id] = outcomes
+        return attrs.evolve(state, outcomes=outcomes)
 
     async def save(self, checkpoint: MigrationCheckpoint) -> None:
         """See :meth:`CheckpointStore.save`."""
@@ -210,12 +230,19 @@ class JsonFileCheckpointStore:
             await asyncio.to_thread(self._write, checkpoint)
 
     def _write(self, checkpoint: MigrationCheckpoint) -> None:
-        path = self.path_for(checkpoint.plan_id)
         self.directory.mkdir(parents=True, exist_ok=True)
+        plan_id = checkpoint.plan_id
+        if self._written.get(plan_id) is not checkpoint.outcomes:
+            data = json.dumps([o.to_dict() for o in checkpoint.outcomes], ensure_ascii=False)
+            self._replace(self._outcomes_path(plan_id), data)
+            self._written[plan_id] = checkpoint.outcomes
+        self._replace(self.path_for(plan_id), attrs.evolve(checkpoint, outcomes=()).to_json())
+
+    def _replace(self, path: Path, text: str) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".checkpoint-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(checkpoint.to_json())
+                handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -226,3 +253,5 @@ class JsonFileCheckpointStore:
     async def clear(self, plan_id: str) -> None:
         """See :meth:`CheckpointStore.clear`."""
         self.path_for(plan_id).unlink(missing_ok=True)
+        self._outcomes_path(plan_id).unlink(missing_ok=True)
+        self._written.pop(plan_id, None)
