@@ -13,10 +13,10 @@ Variable                                        Meaning
 ``PLAYLIST_SERVICE_WORKER_RETRY_CAP_SECONDS``   longest retry delay (600)
 ``PLAYLIST_SERVICE_WORKER_REAP_SECONDS``        how often expired leases are taken back (5)
 ``PLAYLIST_SERVICE_JOB_RETENTION_DAYS``         finished jobs and their files are kept (30)
-``PLAYLIST_SERVICE_WEBHOOK_ALLOW_HTTP``         ``1`` accepts ``http://`` webhook URLs
-                                                (development only; default https only)
-``PLAYLIST_SERVICE_WEBHOOK_ALLOW_PRIVATE``       ``1`` lets webhooks reach loopback and private
-                                                addresses (development only)
+``PLAYLIST_SERVICE_WEBHOOK_ALLOW_HTTP``         ``1`` accepts ``http://`` webhook URLs and
+                                                receivers on loopback or private addresses
+                                                (development only; default: https to public
+                                                addresses only)
 ==============================================  ============================================
 """
 
@@ -92,10 +92,12 @@ class WorkerOptions:
                     values[attr] = kind(raw)
                 except ValueError as exc:
                     raise ValueError(f"{_PREFIX}{name} must be a number") from exc
-        for name, attr in (
-            ("WEBHOOK_ALLOW_HTTP", "webhook_allow_http"),
-            ("WEBHOOK_ALLOW_PRIVATE", "webhook_allow_private"),
-        ):
-            raw = env.get(_PREFIX + name, "")
-            values[attr] = raw.lower() in {"1", "true", "yes", "on"}
+        # one development switch: plain http:// URLs and receivers on this machine or network
+        development = env.get(_PREFIX + "WEBHOOK_ALLOW_HTTP", "").lower() in {
+            "1",
+            "true",
+            "yes",
+            "on",
+        }
+        values["webhook_allow_http"] = values["webhook_allow_private"] = development
         return cls(**values)  # type: ignore[arg-type]

@@ -504,3 +504,24 @@ async def test_resolver_drops_internal_answers() -> None:
     resolver = PublicAddressResolver()
     with pytest.raises(OSError, match="no public address"):
         await resolver.resolve("localhost", 80)
+
+
+def test_options_from_environment() -> None:
+    options = WorkerOptions.from_env(
+        {
+            "PLAYLIST_SERVICE_WORKER_CONCURRENCY": "8",
+            "PLAYLIST_SERVICE_WORKER_LEASE_SECONDS": "12",
+            "PLAYLIST_SERVICE_JOB_RETENTION_DAYS": "7",
+            "PLAYLIST_SERVICE_WEBHOOK_ALLOW_HTTP": "1",
+        }
+    )
+    assert options.concurrency == 8
+    assert options.heartbeat_interval == 4
+    assert options.retention_days == 7
+    assert options.webhook_allow_http
+    assert options.webhook_allow_private
+    defaults = WorkerOptions.from_env({})
+    assert not defaults.webhook_allow_http
+    assert not defaults.webhook_allow_private
+    with pytest.raises(ValueError, match="number"):
+        WorkerOptions.from_env({"PLAYLIST_SERVICE_WORKER_CONCURRENCY": "many"})

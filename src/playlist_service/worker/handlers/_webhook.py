@@ -16,7 +16,7 @@ Deliveries only go to public addresses: a URL naming (or resolving to) a loopbac
 link-local or otherwise non-global address fails for good, and the HTTP client connects
 through :class:`PublicAddressResolver`, so a name that changes its answer between the check
 and the connection cannot reach the internal network either. Development setups turn this off
-with ``PLAYLIST_SERVICE_WEBHOOK_ALLOW_PRIVATE=1``.
+with ``PLAYLIST_SERVICE_WEBHOOK_ALLOW_HTTP=1`` (which also accepts ``http://`` URLs).
 """
 
 from __future__ import annotations
