@@ -13,14 +13,17 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import defaultdict
 from pathlib import Path
 
+import attrs
 import pytest
 
 from playlist_interop.matching import MatchStatus, decide, normalize_track, score_candidate
 from playlist_interop.matching.normalize import fold, parse_title, split_artists
 from playlist_interop.model import ArtistCredit, Track
+from playlist_interop.types import DurationMs
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -109,3 +112,38 @@ def test_artist_dash_title_uploads_in_many_scripts(matching_fixtures: Path) -> N
         assert score.fields.artist >= 0.7, line
         read += 1
     assert read >= 25
+
+
+def _musicbrainz_track(path: Path, *, length_of: str) -> Track:
+    """The first track of a MusicBrainz release JSON (beets' test data) as a model track."""
+    release = json.loads(path.read_text(encoding="utf-8"))
+    track = release["media"][0]["tracks"][0]
+    recording = track["recording"]
+    length = track["length"] if length_of == "track" else recording["length"]
+    return Track(
+        track["title"],
+        artists=tuple(ArtistCredit(credit["name"]) for credit in track["artist_credit"]),
+        duration_ms=DurationMs(length),
+        isrc=recording["isrcs"][0],
+    )
+
+
+def test_an_isrc_confirms_a_title_in_another_script(matching_fixtures: Path) -> None:
+    """ "In Bloom" by Lilas Ikuta (English pseudo-release) is 百花繚乱 by 幾田りら."""
+    folder = matching_fixtures / "beetbox+beets"
+    english = _musicbrainz_track(folder / "musicbrainz_pseudo_release_en.json", length_of="track")
+    japanese = _musicbrainz_track(
+        folder / "musicbrainz_release_official_ja.json", length_of="recording"
+    )
+    assert (english.title, english.artist_line) == ("In Bloom", "Lilas Ikuta")
+    assert (japanese.title, japanese.artist_line) == ("百花繚乱", "幾田りら")
+    result = decide(english, [japanese])
+    assert result.status is MatchStatus.MATCHED
+    assert result.explanation.via == "isrc"
+    assert "other scripts" in result.explanation.reasons[0]
+    # Without the ISRC nothing links the two spellings: no match.
+    blind = decide(attrs.evolve(english, isrc=None), [attrs.evolve(japanese, isrc=None)])
+    assert blind.status is MatchStatus.UNMATCHED
+    # An equal ISRC with a far-off length in another script is not enough.
+    longer = attrs.evolve(japanese, duration_ms=DurationMs(japanese.duration_ms + 20_000))  # type: ignore[operator]
+    assert decide(english, [longer]).status is not MatchStatus.MATCHED

@@ -22,6 +22,7 @@ Rules, in order:
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -86,6 +87,9 @@ class MatchPolicy:
     """Largest length difference that still confirms an equal ISRC."""
     isrc_title: float = 0.6
     """Least title similarity that confirms an equal ISRC."""
+    cross_script_isrc_ms: int = 3_000
+    """Largest length difference that confirms an equal ISRC when the titles are written in
+    different scripts (and so cannot be compared)."""
     weight_title: float = 0.55
     """Weight of the title in the overall score."""
     weight_artist: float = 0.30
@@ -430,6 +434,13 @@ def _equivalent(
     return True
 
 
+def _latin(text: str) -> bool:
+    """Whether a folded text is written in Latin letters (digits and spaces aside)."""
+    return text.isascii() or all(
+        ch.isascii() or not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text
+    )
+
+
 def _to_the_millisecond(a: NormalizedTrack, b: NormalizedTrack) -> bool:
     return (
         a.duration_ms is not None
@@ -477,8 +488,21 @@ def decide(
     reasons: list[str] = []
     same_isrc = [item for item in viable if item[1].fields.isrc == "same"]
     if same_isrc:
-        best = same_isrc[0][1]
+        isrc_norm, best = same_isrc[0]
         diff = best.fields.duration_diff_ms
+        # A title in another script (百花繚乱 / In Bloom) can neither confirm nor contradict
+        # an ISRC: then a close length must confirm it on its own.
+        other_script = isrc_norm is not None and _latin(src.core) != _latin(isrc_norm.core)
+        if other_script and diff is not None and diff <= policy.cross_script_isrc_ms:
+            reasons.append("same ISRC, confirmed by length (the titles are in other scripts)")
+            reasons.extend(best.reasons)
+            return MatchResult(
+                src.track,
+                MatchStatus.MATCHED,
+                best.candidate,
+                0.9,
+                Explanation("isrc", tuple(reasons), ranked),
+            )
         if best.fields.title >= policy.isrc_title and (
             diff is None or diff <= policy.isrc_duration_window_ms
         ):
