@@ -5,11 +5,13 @@ new tokens go back to the account row through a ``TokenSaver``. Two requests of 
 user (or two API processes) may renew at the same moment: providers that rotate refresh
 tokens (Spotify) accept the old refresh token once, so the slower request is refused. It
 then reads the account again and, when the other request has stored newer tokens, retries
-once with them instead of failing.
+once with them instead of failing (it looks again for up to ~1.5 s, as the winner may
+still be writing them).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -21,6 +23,9 @@ from playlist_service.providers._hub import ProviderHub
 __all__ = ["ProviderNotLinked", "call_provider"]
 
 T = TypeVar("T")
+
+_RELOAD_DELAYS = (0.0, 0.05, 0.1, 0.2, 0.4, 0.8)
+"""Seconds to wait before each re-read of the account after a refused renewal (~1.5 s)."""
 
 
 class ProviderNotLinked(LookupError):
@@ -51,8 +56,13 @@ async def call_provider(
         async with hub.open(name, token, saver=saver) as provider:
             return await operation(provider)
     except AuthError:
-        fresh = await accounts.load_token(account)
-        if fresh == token:
+        # The winner of a renewal race may still be storing its tokens: look a few times.
+        for delay in _RELOAD_DELAYS:
+            await asyncio.sleep(delay)
+            fresh = await accounts.load_token(account)
+            if fresh != token:
+                break
+        else:
             raise  # nobody renewed it meanwhile: the grant itself is gone
     async with hub.open(name, fresh, saver=saver) as provider:
         return await operation(provider)
