@@ -28,7 +28,11 @@ Variable                                           Meaning
 ``PLAYLIST_SERVICE_OAUTH_ATTEMPT_TTL``             mobile login attempt lifetime (600 s)
 ``PLAYLIST_SERVICE_PROVIDERS``                     JSON: ``{"spotify": {"client_id": ...,
                                                    "client_secret": ..., "redirect_uri":
-                                                   ..., "scopes": [...]}}``
+                                                   ..., "scopes": [...], "base_urls":
+                                                   {"auth": ..., "api": ...}}}``; names
+                                                   are registered library providers with
+                                                   OAuth sign-in (spotify, tidal,
+                                                   youtube...)
 ``PLAYLIST_SERVICE_ALLOWED_REDIRECTS``             comma list of app redirect URI prefixes
 ``PLAYLIST_SERVICE_MUSICBRAINZ_URL``               MusicBrainz web service (default: the
                                                    public one); ``off`` disables enrichment
