@@ -721,6 +721,14 @@ class SqlJobQueue:
         next_cursor = _encode_cursor(found[-1]) if more and found else None
         return found, next_cursor
 
+    async def count(self, state: JobState) -> int:
+        """How many jobs are in ``state``."""
+        async with self._engine.connect() as conn:
+            total = await conn.scalar(
+                sa.select(sa.func.count()).select_from(jobs).where(_J.state == state.value)
+            )
+        return int(total or 0)
+
     async def events(self, job_id: str, *, after: int = 0, limit: int = 500) -> Sequence[JobEvent]:
         """Events with ``seq > after`` in order."""
         statement = (

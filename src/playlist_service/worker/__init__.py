@@ -5,6 +5,7 @@ from playlist_service.worker._context import (
     HandlerServices,
     JobCancelled,
     JobContext,
+    JobMetrics,
     PermanentJobError,
 )
 from playlist_service.worker._options import WorkerOptions
@@ -25,6 +26,7 @@ __all__ = [
     "HandlerServices",
     "JobCancelled",
     "JobContext",
+    "JobMetrics",
     "PermanentJobError",
     "Worker",
     "WorkerOptions",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import attrs
 
@@ -23,6 +23,7 @@ __all__ = [
     "HandlerServices",
     "JobCancelled",
     "JobContext",
+    "JobMetrics",
     "PermanentJobError",
 ]
 
@@ -43,6 +44,18 @@ class JobCancelled(Exception):
     """Raised by :meth:`JobContext.check_cancelled` once the owner asked to cancel."""
 
 
+class JobMetrics(Protocol):
+    """Where a worker reports what it did (the API's Prometheus metrics, when embedded)."""
+
+    def job_finished(self, kind: str, state: str, seconds: float) -> None:
+        """A job reached ``state`` (final) ``seconds`` after this worker claimed it."""
+        ...
+
+    def queue_depth(self, queued: int) -> None:
+        """Jobs waiting to be claimed, counted every reap interval."""
+        ...
+
+
 @attrs.frozen
 class HandlerServices:
     """Shared resources handlers use; one per worker."""
@@ -59,6 +72,8 @@ class HandlerServices:
     """Key each job's webhook signing secret is derived from."""
     extras: Mapping[str, Any] = attrs.field(factory=dict)
     """Services of optional handlers (a provider factory for migrations...)."""
+    metrics: JobMetrics | None = None
+    """Receives job outcomes and the queue depth."""
 
     @property
     def engine(self) -> AsyncEngine:

@@ -9,6 +9,7 @@ import hmac
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -19,7 +20,7 @@ from playlist_service import keys
 from playlist_service.blobs import BlobStore, LocalBlobStore, open_blob_store
 from playlist_service.queue import Backoff, SqlJobQueue
 from playlist_service.settings import Settings
-from playlist_service.worker._context import Handler, HandlerServices
+from playlist_service.worker._context import Handler, HandlerServices, JobMetrics
 from playlist_service.worker._options import WorkerOptions
 from playlist_service.worker._worker import Worker
 from playlist_service.worker.handlers._enrichment import MUSICBRAINZ_SERVICE
@@ -90,6 +91,7 @@ async def worker_services(
     providers: ProviderOpener | None = None,
     musicbrainz: Callable[[], MusicBrainzClient] | None = None,
     queue: SqlJobQueue | None = None,
+    metrics: JobMetrics | None = None,
 ) -> AsyncIterator[HandlerServices]:
     """Handler services with their own HTTP client (closed on exit).
 
@@ -113,6 +115,7 @@ async def worker_services(
             options=options,
             http=http,
             webhook_key=webhook_key(settings),
+            metrics=metrics,
             extras={
                 PROVIDERS_SERVICE: providers,
                 MUSICBRAINZ_SERVICE: musicbrainz or _musicbrainz_factory(settings),
@@ -156,6 +159,20 @@ async def run_worker(
 
 
 # --- cleanup contexts of the API application --------------------------------------------
+
+
+class _PrometheusJobMetrics:
+    """:class:`JobMetrics` onto the API's Prometheus families (``playlist_jobs``...)."""
+
+    def __init__(self, metrics: Any) -> None:
+        self._metrics = metrics
+
+    def job_finished(self, kind: str, state: str, seconds: float) -> None:
+        self._metrics.jobs.labels(kind, state).inc()
+        self._metrics.job_duration.labels(kind).observe(seconds)
+
+    def queue_depth(self, queued: int) -> None:
+        self._metrics.jobs_queued.set(queued)
 
 
 def _options(app: web.Application) -> WorkerOptions:
@@ -209,6 +226,7 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
         providers=providers,
         musicbrainz=_musicbrainz_factory(settings, demo_musicbrainz),
         queue=app[keys.JOB_QUEUE],  # one queue per process: SQLite writes queue on one lock
+        metrics=_PrometheusJobMetrics(app[keys.METRICS]) if keys.METRICS in app else None,
     ) as services:
         worker = Worker(services, builtin_handlers())
         app[keys.WORKER] = worker

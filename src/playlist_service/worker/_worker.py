@@ -8,8 +8,9 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -22,7 +23,7 @@ from playlist_interop.errors import (
     ProviderError,
 )
 from playlist_service.blobs import BlobError, InvalidBlobKey
-from playlist_service.queue import Job, Lease, LeaseLost
+from playlist_service.queue import Job, JobState, Lease, LeaseLost
 from playlist_service.store.tables import utcnow
 from playlist_service.worker._context import (
     Handler,
@@ -115,6 +116,7 @@ class Worker:
         self._wakeup = asyncio.Event()
         self._stopping = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
+        self._started: dict[str, float] = {}  # job id -> monotonic claim time (metrics)
 
     @property
     def running_jobs(self) -> int:
@@ -170,6 +172,8 @@ class Worker:
                 next_reap = loop.time() + self._options.reap_seconds
                 try:
                     await queue.reap_expired()
+                    if self._services.metrics is not None:
+                        self._services.metrics.queue_depth(await queue.count(JobState.QUEUED))
                 except (OSError, OperationalError, DBAPIError):
                     _log.warning("reaping expired leases failed", exc_info=True)
             if len(self._tasks) < self._options.concurrency:
@@ -255,9 +259,10 @@ class Worker:
         assert job_task is not None
         lost = asyncio.Event()
         beat = asyncio.create_task(self._heartbeat(context, job_task, lost))
+        self._started[lease.job_id] = time.monotonic()
         try:
             result = await self._handler_for(lease.job.kind)(context)
-            await queue.complete(context.lease, result)
+            self._observe(await queue.complete(context.lease, result))
         except LeaseLost:
             _log.warning("lease lost, dropping the attempt", extra={"job_id": lease.job_id})
         except JobCancelled:
@@ -285,6 +290,7 @@ class Worker:
                 queue.fail(context.lease, _error_document(exc), retryable=retryable)
             )
         finally:
+            self._started.pop(lease.job_id, None)
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
@@ -295,10 +301,16 @@ class Worker:
             raise PermanentJobError(f"no handler for job kind {kind!r}", code="unknown-job-kind")
         return handler
 
-    async def _quietly(self, finishing: Any) -> None:
+    def _observe(self, job: Job) -> None:
+        started = self._started.pop(job.id, None)
+        metrics = self._services.metrics
+        if metrics is not None and job.state.terminal and started is not None:
+            metrics.job_finished(job.kind, job.state.value, time.monotonic() - started)
+
+    async def _quietly(self, finishing: Awaitable[Job]) -> None:
         """Run a finishing write; a lost lease or an outage leaves it to lease expiry."""
         try:
-            await finishing
+            self._observe(await finishing)
         except LeaseLost:
             _log.warning("lease lost before the attempt could be recorded")
         except (OSError, OperationalError, DBAPIError):

@@ -427,3 +427,15 @@ async def test_import_job_from_an_upload(api: Api) -> None:
         token=api.token,
     )
     assert unknown.status == 422
+
+
+async def test_finished_jobs_show_in_metrics(api: Api) -> None:
+    job = (await _export(api)).json()
+    await api.wait(job["id"], "succeeded")
+    for _ in range(100):  # counted right after the job's row is written
+        text = (await api.client.get("/metrics")).body.decode()
+        if 'playlist_jobs_total{kind="export",state="succeeded"} 1.0' in text:
+            break
+        await asyncio.sleep(0.02)
+    assert 'playlist_jobs_total{kind="export",state="succeeded"} 1.0' in text
+    assert 'playlist_job_duration_seconds_count{kind="export"} 1.0' in text
