@@ -496,7 +496,10 @@ async def job_events(request: web.Request) -> web.StreamResponse:
             continue
         if finished:
             # the final event is always the last one written; anything after it is done too
-            current = await queue.get(job.id)
+            try:
+                current = await queue.get(job.id)
+            except JobNotFound:  # deleted by the retention purge meanwhile
+                break
             if current.state.terminal and current.event_seq <= after:
                 break
             finished = current.state.terminal
