@@ -44,6 +44,7 @@ __all__ = [
     "split_artists",
 ]
 
+_new = tuple.__new__
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _QUOTES = str.maketrans(
     {
@@ -98,7 +99,6 @@ def clean_text(text: str) -> str:
 _ASCII_PUNCT = str.maketrans(
     {chr(c): " " for c in range(128) if not chr(c).isalnum() and chr(c) not in "'.`&"}
 )
-_ASCII_DROP = re.compile(r"['.`]")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -109,9 +109,10 @@ def fold(text: str) -> str:
             if ";" in text:
                 text = html.unescape(text)
             text = text.replace("&", " and ")
-        text = _ASCII_DROP.sub("", text.lower()).translate(_ASCII_PUNCT)
-        if text.isascii():
-            return " ".join(text.split())
+        text = text.lower()
+        if "'" in text or "." in text or "`" in text:
+            text = text.replace("'", "").replace(".", "").replace("`", "")
+        return " ".join(text.translate(_ASCII_PUNCT).split())
     text = clean_text(text).casefold()
     decomposed = unicodedata.normalize("NFD", text)
     # Drop only the combining diacritics of Latin/Greek/Cyrillic (U+0300-U+036F); the marks of
@@ -250,6 +251,23 @@ def parse_title(title: str) -> ParsedTitle:
     )
 
 
+# Cheap pre-check for _ARTIST_SPLIT: a credit without any of these is one name.
+_SPLIT_MARKS = (
+    ",",
+    ";",
+    "&",
+    "+",
+    "/",
+    "(",
+    "[",
+    "{",
+    "\u00d7",
+    " x ",
+    " vs",
+    " with ",
+    "feat",
+    "ft",
+)
 _BRACKETS = re.compile(r"[\(\)\[\]\{\}]")
 _VARIOUS = re.compile(
     r"^(?:various(?: artists?)?|va|v a|verschiedene interpreten|multi-?interpr[eè]tes)\b"
@@ -268,6 +286,9 @@ def split_artists(credit: str) -> tuple[str, ...]:
     (band names use it: ``Florence and the Machine``).
     """
     text = clean_text(credit)
+    lower = text.lower()
+    if not any(mark in lower for mark in _SPLIT_MARKS):
+        return (text,) if text else ()
     parts = [part.strip(" ()[]{}") for part in _ARTIST_SPLIT.split(_BRACKETS.sub(" ", text))]
     return tuple(part for part in parts if part) or ((text,) if text else ())
 
@@ -366,8 +387,9 @@ def normalize_track(track: Track) -> NormalizedTrack:
         names = _unique((*credited, *(fold(name) for name in parsed.featured)))
     album = track.album
     kind = track.extras.get("kind") if track.extras else None
-    # _make: the tuple fast path (no keyword parsing); fields in declaration order.
-    return NormalizedTrack._make(
+    # tuple.__new__: the named tuple's fast path (no argument parsing); fields in order.
+    return _new(
+        NormalizedTrack,
         (
             track,
             parsed,
@@ -381,5 +403,5 @@ def normalize_track(track: Track) -> NormalizedTrack:
             track.explicit,
             kind if isinstance(kind, str) else None,
             splits,
-        )
+        ),
     )

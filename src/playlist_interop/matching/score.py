@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _ratio = Indel.normalized_similarity
+_new = tuple.__new__
 
 
 class MatchStatus(enum.StrEnum):
@@ -336,7 +337,7 @@ def score_candidate(
     diff: int | None = None
     if source.duration_ms is not None and candidate.duration_ms is not None:
         diff = abs(source.duration_ms - candidate.duration_ms)
-        duration = _duration_score(diff)
+        duration = 1.0 - 0.00002 * diff if diff <= 1000 else _duration_score(diff)
         if diff > 3000:
             reasons.append(f"length differs by {diff / 1000:.1f} s")
     isrc: str | None = None
@@ -365,11 +366,12 @@ def score_candidate(
         reasons.append("a video upload rather than catalogue audio")
     if album is not None and album >= 0.9:
         total += 0.02
-    # _make: the tuple fast path (no keyword parsing); fields in declaration order.
-    fields = FieldScores._make((title, artist, album, duration, diff, isrc))
+    # tuple.__new__: the named tuples' fast path (no argument parsing); fields in order.
+    fields = _new(FieldScores, (title, artist, album, duration, diff, isrc))
     score = 1.0 if total > 1.0 else (0.0 if total < 0.0 else total)
-    return CandidateScore._make(
-        (candidate.track, score, fields, tuple(vetoes) if vetoes else (), tuple(reasons))
+    return _new(
+        CandidateScore,
+        (candidate.track, score, fields, tuple(vetoes) if vetoes else (), tuple(reasons)),
     )
 
 
@@ -396,8 +398,8 @@ def _unrelated(
     isrc = None
     if src.isrc and track.isrc:
         isrc = "different"
-    fields = FieldScores._make((title, None, None, None, None, isrc))
-    return CandidateScore._make((track, policy.weight_title * title, fields, (), (_UNRELATED,)))
+    fields = _new(FieldScores, (title, None, None, None, None, isrc))
+    return _new(CandidateScore, (track, policy.weight_title * title, fields, (), (_UNRELATED,)))
 
 
 def _equivalent(
