@@ -30,9 +30,18 @@ from playlist_interop.types import DurationMs, ProviderName, ProviderTrackId
 DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
+def _title(data: dict[str, Any]) -> str:
+    """The title as our adapters spell it: TIDAL's separate ``version`` joins the title."""
+    title: str = data["title"]
+    version = (data.get("extra") or {}).get("version")
+    if isinstance(version, str) and version and version.casefold() not in title.casefold():
+        title = f"{title} ({version})"
+    return title
+
+
 def _track(data: dict[str, Any], provider: str, kind: str | None, hide_isrc: bool) -> Track:
     return Track(
-        title=data["title"],
+        title=_title(data),
         artists=tuple(ArtistCredit(a) for a in data.get("artists") or ()),
         album=Album(data["album"]) if data.get("album") else None,
         duration_ms=DurationMs(data["duration_ms"]) if data.get("duration_ms") else None,

@@ -45,12 +45,21 @@ class Case:
         return "wrong"
 
 
+def _title(data: dict[str, Any]) -> str:
+    """The title as our adapters spell it: TIDAL's separate ``version`` joins the title."""
+    title: str = data["title"]
+    version = (data.get("extra") or {}).get("version")
+    if isinstance(version, str) and version and version.casefold() not in title.casefold():
+        title = f"{title} ({version})"
+    return title
+
+
 def _track(data: dict[str, Any], provider: str, *, kind: str | None = None) -> Track:
     extras: dict[str, Any] = {}
     if kind:
         extras["kind"] = kind
     return Track(
-        title=data["title"],
+        title=_title(data),
         artists=tuple(ArtistCredit(name) for name in data.get("artists") or ()),
         album=Album(data["album"]) if data.get("album") else None,
         duration_ms=DurationMs(data["duration_ms"]) if data.get("duration_ms") else None,

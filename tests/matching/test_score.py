@@ -98,10 +98,26 @@ def test_different_remixers_are_different_recordings() -> None:
     assert "different remix" in result.explanation.candidates[0].vetoes[0]
 
 
-def test_remaster_is_only_a_small_penalty() -> None:
-    result = decide(t("Song", "Artist"), [t("Song - 2011 Remaster", "Artist", id="r")])
-    assert result.status is MatchStatus.MATCHED
-    assert any("remaster" in reason for reason in result.explanation.candidates[0].reasons)
+def test_a_remaster_ranks_close_but_only_an_equal_isrc_confirms_it() -> None:
+    remaster = t("Song - 2011 Remaster", "Artist", id="r")
+    result = decide(t("Song", "Artist"), [remaster])
+    assert result.status is MatchStatus.UNCERTAIN
+    assert pick(result.track) == "r"
+    assert any("remaster" in reason for reason in result.explanation.reasons)
+    same = decide(
+        t("Song", "Artist", isrc="GBAAA0000001"),
+        [t("Song - 2011 Remaster", "Artist", isrc="GBAAA0000001", id="r")],
+    )
+    assert same.status is MatchStatus.MATCHED
+    # Next to the original, the remaster is not a rival.
+    both = decide(t("Song", "Artist"), [remaster, t("Song", "Artist", id="o")])
+    assert both.status is MatchStatus.MATCHED
+    assert pick(both.track) == "o"
+
+
+def test_differing_explicit_flags_keep_a_text_match_uncertain() -> None:
+    result = decide(t("Song", "Artist", explicit=True), [t("Song", "Artist", explicit=False)])
+    assert result.status is MatchStatus.UNCERTAIN
 
 
 def test_explicit_flag_prefers_the_same_lyrics_version() -> None:
@@ -280,8 +296,9 @@ def test_no_candidates_is_unmatched_with_a_reason() -> None:
 
 def test_policy_is_configurable() -> None:
     strict = MatchPolicy(match_score=0.999)
-    result = decide(t("Song", "Artist"), [t("Song - 2011 Remaster", "Artist")], strict)
+    result = decide(t("Song", "Artist", ms=200_000), [t("Song", "Artist", ms=201_500)], strict)
     assert result.status is MatchStatus.UNCERTAIN
+    assert decide(t("Song", "Artist", ms=200_000), [t("Song", "Artist", ms=201_500)]).matched
 
 
 def test_score_candidate_fields() -> None:

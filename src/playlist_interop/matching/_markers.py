@@ -78,7 +78,9 @@ STRONG_TAGS = frozenset({VersionTag.OTHER_VERSION, VersionTag.EDIT})
 """Tags that usually mean another cut of the same song: a large penalty, no veto."""
 
 MILD_TAGS = frozenset({VersionTag.REMASTER, VersionTag.EXPLICIT, VersionTag.CLEAN, VersionTag.MONO})
-"""Tags about mastering or lyrics editing: a small penalty only."""
+"""Tags about mastering or lyrics editing: a small penalty, and on one side only they keep a
+text-only match ``uncertain`` (another master or lyrics version usually has its own ISRC, so
+only an equal ISRC confirms it)."""
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -181,6 +183,11 @@ _TAG_PATTERNS: tuple[tuple[VersionTag, re.Pattern[str]], ...] = (
             r"bootleg",
             r"re-?edit",
             r"mashup",
+            r"lo-?fi(?: version| edit)?",
+            r"8d(?: audio)?",
+            r"bass ?boosted",
+            r"chopped (?:and|&|n) screwed",
+            r"phonk",
         ),
     ),
     (VersionTag.EXPLICIT, _words(r"explicit(?: version)?", r"dirty(?: version)?")),

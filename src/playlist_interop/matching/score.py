@@ -544,6 +544,13 @@ def decide(
             "both lengths are exact to the millisecond yet differ by "
             f"{fields.duration_diff_ms} ms: possibly another master or recording"
         )
+    if norm is not None:
+        master = (src.title.tags ^ norm.title.tags) & _MILD
+        if master:
+            names = ", ".join(sorted(tag.value for tag in master))
+            problems.append(f"{names} on one side only: only an equal ISRC could confirm it")
+        if src.explicit is not None and norm.explicit is not None and src.explicit != norm.explicit:
+            problems.append("the explicit flags differ: possibly the clean or explicit edit")
     if fields.isrc == "different":
         problems.append("the candidate's ISRC differs from the source's")
     if margin is not None and margin < policy.margin:
