@@ -7,6 +7,7 @@ import io
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -321,3 +322,25 @@ async def test_checkpoint_round_trip_and_format_check(tmp_path: Path) -> None:
     assert await store.load("abc") == checkpoint
     await store.clear("abc")
     assert await store.load("abc") is None
+
+
+class CrashAfterCreate(CrashingProvider):
+    """The playlist is created, then the process dies before the checkpoint records it."""
+
+    async def create_playlist(self, name: str, **kwargs: Any) -> Any:
+        await self.inner.create_playlist(name, **kwargs)
+        raise ConnectionResetError("simulated crash after the create request")
+
+
+async def test_crash_right_after_creating_the_playlist_adopts_it_on_resume(
+    tmp_path: Path, emulator: SpotifyEmulator, spotify: SpotifyProvider
+) -> None:
+    entries = entries_with_duplicates(20)
+    source = write_file(tmp_path / "m.jspf", entries, "jspf")
+    store = InMemoryCheckpointStore()
+    crashing = CrashAfterCreate(spotify, fail_on_call=0, after_sending=False)
+    with pytest.raises(ConnectionResetError):
+        await migrate(source, ProviderPlaylist(crashing), checkpoint=store)  # type: ignore[arg-type]
+    report = await migrate(source, ProviderPlaylist(spotify), checkpoint=store)
+    assert len(emulator.playlists) == 1  # adopted, not created twice
+    assert emulator.playlist_uris(report.target_playlist_id or "") == expected_uris(entries)

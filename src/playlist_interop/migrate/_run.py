@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import attrs
@@ -37,7 +37,7 @@ from playlist_interop.migrate.checkpoint import (
     TrackOutcome,
 )
 from playlist_interop.model import Playlist, Track
-from playlist_interop.providers._protocol import Provider
+from playlist_interop.providers._protocol import Capability, Provider
 from playlist_interop.types import ProviderPlaylistId, ProviderTrackId
 
 __all__ = ["migrate"]
@@ -157,7 +157,9 @@ async def migrate(
             plan, source_text, target_text, added=len(playlist.tracks), location=location
         )
     ids = [ProviderTrackId(i) for i in plan.to_add(include_uncertain=include_uncertain)]
-    state = await _ensure_target(target, playlist, state, checkpoint is not None, progress)
+    state = await _ensure_target(
+        target, playlist, state, resumable=checkpoint is not None, progress=progress, save=save
+    )
     state = await save(state)
     playlist_id = ProviderPlaylistId(state.target_playlist_id or "")
     if state.in_flight:
@@ -207,25 +209,50 @@ async def _ensure_target(
     target: ProviderPlaylist,
     playlist: Playlist,
     state: MigrationCheckpoint,
+    *,
     resumable: bool,
     progress: ProgressSink | None,
+    save: Callable[[MigrationCheckpoint], Awaitable[MigrationCheckpoint]],
 ) -> MigrationCheckpoint:
-    """Create the target playlist, or adopt the given one (recording its length for resumes)."""
+    """Create the target playlist, or adopt the given one (recording its length for resumes).
+
+    The name is checkpointed before the create request: if the run dies between the request
+    and the next checkpoint, the resumed run adopts the empty playlist of that name (one
+    listing of the user's playlists) rather than creating a second one.
+    """
     if state.target_playlist_id is not None:
         return state
+    provider = target.provider
     if target.playlist_id is not None:
         base = None
         if resumable:
-            base = await _count_entries(target.provider, target.playlist_id)
+            base = await _count_entries(provider, target.playlist_id)
         return attrs.evolve(state, target_playlist_id=target.playlist_id, base_length=base)
+    name = target.name or playlist.name or "Migrated playlist"
+    if state.creating is not None and Capability.LIST_PLAYLISTS in provider.capabilities:
+        empty = [
+            summary
+            async for summary in provider.iter_playlists()
+            if summary.name == state.creating and summary.track_count == 0
+        ]
+        if len(empty) == 1:
+            ref = empty[0].ref
+            return attrs.evolve(
+                state,
+                target_playlist_id=ref.id,
+                base_length=0,
+                snapshot=ref.snapshot,
+                creating=None,
+            )
+    state = await save(attrs.evolve(state, creating=name))
     await emit(progress, ProgressEvent("create", 0, 1))
-    ref = await target.provider.create_playlist(
-        target.name or playlist.name or "Migrated playlist",
-        description=playlist.description,
-        public=target.public,
+    ref = await provider.create_playlist(
+        name, description=playlist.description, public=target.public
     )
     await emit(progress, ProgressEvent("create", 1, 1, ref.id))
-    return attrs.evolve(state, target_playlist_id=ref.id, base_length=0, snapshot=ref.snapshot)
+    return attrs.evolve(
+        state, target_playlist_id=ref.id, base_length=0, snapshot=ref.snapshot, creating=None
+    )
 
 
 async def _entries(provider: Provider, playlist_id: ProviderPlaylistId) -> list[Track]:

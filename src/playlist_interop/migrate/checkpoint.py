@@ -99,6 +99,9 @@ class MigrationCheckpoint:
     """Target snapshot after the last confirmed batch, when the provider reports one."""
     finished: bool = False
     """True once every batch is confirmed."""
+    creating: str | None = None
+    """Name of the target playlist while its creation is under way: after a crash in that
+    window the resumed run adopts the empty playlist of that name instead of making another."""
 
     def to_json(self) -> str:
         """Serialise (stable keys, UTF-8 safe)."""
@@ -113,6 +116,7 @@ class MigrationCheckpoint:
                 "in_flight": self.in_flight,
                 "snapshot": self.snapshot,
                 "finished": self.finished,
+                "creating": self.creating,
             },
             ensure_ascii=False,
         )
@@ -137,6 +141,7 @@ class MigrationCheckpoint:
                 in_flight=int(data.get("in_flight", 0)),
                 snapshot=data.get("snapshot"),
                 finished=bool(data.get("finished", False)),
+                creating=data.get("creating"),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise errors.MigrationError(f"unreadable checkpoint: {exc}") from exc
