@@ -86,3 +86,13 @@ def test_match_reports_every_decision(
 def test_missing_source_file_is_bad_input(tmp_path: Path, cli_emulator: SpotifyEmulator) -> None:
     assert main(["migrate", str(tmp_path / "nope.m3u"), "spotify", "-q"]) == 2
     assert main(["match", str(tmp_path / "nope.m3u"), "--to", "spotify"]) == 2
+
+
+def test_progress_bars_are_drawn_on_stderr(
+    tmp_path: Path, cli_emulator: SpotifyEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", str(playlist_file(tmp_path)), "spotify"]) == 0
+    err = capsys.readouterr().err
+    assert "Matching" in err
+    assert "6/6" in err
+    assert "Adding" in err
