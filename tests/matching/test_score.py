@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from playlist_interop.matching import (
@@ -98,21 +99,26 @@ def test_different_remixers_are_different_recordings() -> None:
     assert "different remix" in result.explanation.candidates[0].vetoes[0]
 
 
-def test_a_remaster_ranks_close_but_only_an_equal_isrc_confirms_it() -> None:
+def test_a_remaster_is_only_a_small_penalty() -> None:
     remaster = t("Song - 2011 Remaster", "Artist", id="r")
     result = decide(t("Song", "Artist"), [remaster])
-    assert result.status is MatchStatus.UNCERTAIN
-    assert pick(result.track) == "r"
-    assert any("remaster" in reason for reason in result.explanation.reasons)
-    same = decide(
-        t("Song", "Artist", isrc="GBAAA0000001"),
-        [t("Song - 2011 Remaster", "Artist", isrc="GBAAA0000001", id="r")],
-    )
-    assert same.status is MatchStatus.MATCHED
-    # Next to the original, the remaster is not a rival.
+    assert result.status is MatchStatus.MATCHED
+    assert any("remaster" in reason for reason in result.explanation.candidates[0].reasons)
+    # Next to the original, the remaster is not a rival and the original wins.
     both = decide(t("Song", "Artist"), [remaster, t("Song", "Artist", id="o")])
     assert both.status is MatchStatus.MATCHED
     assert pick(both.track) == "o"
+
+
+@pytest.mark.parametrize("marker", ["Clean", "Explicit", "Mono"])
+def test_clean_explicit_and_mono_versions_need_an_equal_isrc(marker: str) -> None:
+    version = t(f"Song ({marker})", "Artist", id="v", isrc="GBAAA0000002")
+    result = decide(t("Song", "Artist", isrc="GBAAA0000001"), [version])
+    assert result.status is MatchStatus.UNCERTAIN
+    blind = decide(t("Song", "Artist"), [attrs.evolve(version, isrc=None)])
+    assert blind.status is MatchStatus.UNCERTAIN
+    same = decide(t("Song", "Artist", isrc="GBAAA0000002"), [version])
+    assert same.status is MatchStatus.MATCHED
 
 
 def test_differing_explicit_flags_keep_a_text_match_uncertain() -> None:

@@ -78,9 +78,9 @@ STRONG_TAGS = frozenset({VersionTag.OTHER_VERSION, VersionTag.EDIT})
 """Tags that usually mean another cut of the same song: a large penalty, no veto."""
 
 MILD_TAGS = frozenset({VersionTag.REMASTER, VersionTag.EXPLICIT, VersionTag.CLEAN, VersionTag.MONO})
-"""Tags about mastering or lyrics editing: a small penalty, and on one side only they keep a
-text-only match ``uncertain`` (another master or lyrics version usually has its own ISRC, so
-only an equal ISRC confirms it)."""
+"""Tags about mastering, mixing or lyrics editing: a small penalty. Clean/explicit and mono on
+one side only also keep a text-only match ``uncertain`` (those versions have their own
+ISRCs, so only an equal ISRC confirms them); a remaster is the same performance."""
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:

@@ -268,6 +268,11 @@ _VERSION_TEXT = {
 _VETO = _markers.VETO_TAGS
 _STRONG = _markers.STRONG_TAGS
 _MILD = _markers.MILD_TAGS
+# Clean/explicit edits and mono mixes are other recordings with their own ISRCs: on one side
+# only they keep a text match uncertain. A remaster is the same performance: a penalty only.
+_LYRICS_OR_MIX = frozenset(
+    {_markers.VersionTag.EXPLICIT, _markers.VersionTag.CLEAN, _markers.VersionTag.MONO}
+)
 _DETAILED = (_markers.VersionTag.REMIX, _markers.VersionTag.LIVE)
 
 
@@ -545,9 +550,9 @@ def decide(
             f"{fields.duration_diff_ms} ms: possibly another master or recording"
         )
     if norm is not None:
-        master = (src.title.tags ^ norm.title.tags) & _MILD
-        if master:
-            names = ", ".join(sorted(tag.value for tag in master))
+        edited = (src.title.tags ^ norm.title.tags) & _LYRICS_OR_MIX
+        if edited:
+            names = ", ".join(sorted(tag.value for tag in edited))
             problems.append(f"{names} on one side only: only an equal ISRC could confirm it")
         if src.explicit is not None and norm.explicit is not None and src.explicit != norm.explicit:
             problems.append("the explicit flags differ: possibly the clean or explicit edit")
