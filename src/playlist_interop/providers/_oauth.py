@@ -19,7 +19,9 @@ from urllib.parse import urlencode
 import attrs
 
 from playlist_interop.errors import AuthError, ProviderError
+from playlist_interop.providers._adapter_base import OwnsHttpClient
 from playlist_interop.providers._http import (
+    Credentials,
     HttpCore,
     HttpResponse,
     RequestStats,
@@ -40,6 +42,7 @@ __all__ = [
     "TokenSaver",
     "code_challenge",
     "generate_state",
+    "resolve_credentials",
 ]
 
 DEFAULT_REFRESH_SKEW = dt.timedelta(minutes=5)
@@ -277,7 +280,7 @@ def _token_error_mapper(response: HttpResponse) -> ProviderError:
     return default_error_mapper(response, message)
 
 
-class OAuthClient:
+class OAuthClient(OwnsHttpClient):
     """Builds authorization URLs and talks to the token endpoint.
 
     Args:
@@ -309,16 +312,6 @@ class OAuthClient:
     def stats(self) -> RequestStats:
         """Request counters of the token endpoint client."""
         return self._http.stats
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> OAuthClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     def authorization_url(
         self,
@@ -408,6 +401,15 @@ class BearerToken:
     async def renew(self) -> bool:
         """Cannot renew: always ``False``."""
         return False
+
+
+def resolve_credentials(
+    credentials: Credentials | None, access_token: str | None
+) -> Credentials | None:
+    """``credentials``, else a ``BearerToken`` for the ``access_token`` shortcut, else ``None``."""
+    if credentials is None and access_token is not None:
+        return BearerToken(access_token)
+    return credentials
 
 
 class OAuthSession:

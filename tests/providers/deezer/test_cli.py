@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import stat
-import threading
-import urllib.request
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,37 +14,14 @@ from playlist_interop.cli import main
 from playlist_interop.codecs import read_playlist
 from playlist_interop.testing.conformance import DEFAULT_SEED_TRACKS
 from playlist_interop.testing.emulators.deezer import DeezerEmulator
+from tests.providers._cli_helpers import consent, serve_for_cli
 
 
 @pytest.fixture
 def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[DeezerEmulator]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
     emu = DeezerEmulator(catalog=DEFAULT_SEED_TRACKS)
-    asyncio.run_coroutine_threadsafe(emu.start(), loop).result(10)
-    monkeypatch.setenv("PLAYLIST_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PLAYLIST_DEEZER_API_URL", emu.api_url)
-    monkeypatch.setenv("PLAYLIST_DEEZER_AUTH_URL", emu.auth_url)
-    monkeypatch.setenv("PLAYLIST_DEEZER_CLIENT_ID", emu.app_id)
-    monkeypatch.setenv("PLAYLIST_DEEZER_CLIENT_SECRET", emu.secret)
-    monkeypatch.delenv("PLAYLIST_DEEZER_ACCESS_TOKEN", raising=False)
-    try:
-        yield emu
-    finally:
-        asyncio.run_coroutine_threadsafe(emu.close(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
-
-
-def _consent(url: str, *args: object, **kwargs: object) -> bool:
-    def follow() -> None:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            response.read()
-
-    threading.Thread(target=follow, daemon=True).start()
-    return True
+    env = {"CLIENT_ID": emu.app_id, "CLIENT_SECRET": emu.secret}
+    yield from serve_for_cli(emu, tmp_path, monkeypatch, provider="deezer", env=env)
 
 
 def test_login_then_export(
@@ -56,7 +30,7 @@ def test_login_then_export(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(webbrowser, "open", _consent)
+    monkeypatch.setattr(webbrowser, "open", consent)
     assert main(["login", "deezer", "--port", "0", "--timeout", "20"]) == 0
     out = capsys.readouterr()
     assert "Signed in to deezer as Emulated User" in out.out

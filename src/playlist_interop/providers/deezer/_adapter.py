@@ -10,6 +10,10 @@ from typing import Any
 
 from playlist_interop.errors import AuthError, NotFound, ProviderError, RateLimited
 from playlist_interop.model import Playlist, ProviderRef, Track
+from playlist_interop.providers._adapter_base import (
+    HttpAdapter,
+    OwnsHttpClient,
+)
 from playlist_interop.providers._batching import chunked
 from playlist_interop.providers._http import (
     DEFAULT_RETRY,
@@ -17,7 +21,6 @@ from playlist_interop.providers._http import (
     HttpCore,
     HttpResponse,
     RequestBudget,
-    RequestStats,
     RetryPolicy,
     Transport,
     default_error_mapper,
@@ -25,7 +28,7 @@ from playlist_interop.providers._http import (
     resolve_base_url,
 )
 from playlist_interop.providers._jsondoc import JsonObject
-from playlist_interop.providers._oauth import BearerToken, OAuthToken, PkcePair
+from playlist_interop.providers._oauth import OAuthToken, PkcePair, resolve_credentials
 from playlist_interop.providers._protocol import (
     Capability,
     PlaylistSummary,
@@ -65,7 +68,7 @@ def _error_mapper(response: HttpResponse) -> ProviderError:
     return default_error_mapper(response, message)
 
 
-class DeezerOAuth:
+class DeezerOAuth(OwnsHttpClient):
     """Deezer's own OAuth 2.0 flavour (no PKCE, no refresh token).
 
     Deezer identifies the application by ``app_id``, asks for comma-separated ``perms``
@@ -105,16 +108,6 @@ class DeezerOAuth:
 
     def __repr__(self) -> str:
         return f"DeezerOAuth(app_id={self.app_id!r}, perms={self.perms!r})"
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> DeezerOAuth:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     def authorization_url(
         self,
@@ -164,7 +157,7 @@ class DeezerOAuth:
         )
 
 
-class DeezerProvider:
+class DeezerProvider(HttpAdapter):
     """The ``Provider`` protocol for Deezer.
 
     Deezer quirks handled here: errors inside HTTP 200 bodies (mapped in
@@ -234,9 +227,7 @@ class DeezerProvider:
         page_size: int = 100,
         duration_tolerance_s: int = 10,
     ) -> None:
-        if credentials is None and access_token is not None:
-            credentials = BearerToken(access_token)
-        self._credentials = credentials
+        self._credentials = resolve_credentials(credentials, access_token)
         self.api_url = resolve_base_url(PROVIDER, "api", api_url, API_URL)
         self.page_size = max(1, min(page_size, self.max_page_size))
         self.duration_tolerance_s = duration_tolerance_s
@@ -248,24 +239,6 @@ class DeezerProvider:
             budget=budget if budget is not None else RequestBudget(per_second=10.0, burst=50),
             error_mapper=_error_mapper,
         )
-
-    def __repr__(self) -> str:
-        return f"DeezerProvider(api_url={self.api_url!r})"
-
-    @property
-    def stats(self) -> RequestStats:
-        """Request counters."""
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> DeezerProvider:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # -- the one request path -------------------------------------------------------------
 

@@ -10,10 +10,10 @@ import attrs
 
 from playlist_interop.errors import NotFound
 from playlist_interop.model import Album, ArtistCredit, Track
+from playlist_interop.providers._adapter_base import HttpAdapter
 from playlist_interop.providers._http import (
     HttpCore,
     RequestBudget,
-    RequestStats,
     RetryPolicy,
     Transport,
     resolve_base_url,
@@ -53,7 +53,7 @@ def _fold(text: str) -> str:
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
-class MusicBrainzClient:
+class MusicBrainzClient(HttpAdapter):
     """A client of the MusicBrainz web service for enriching tracks (not a ``Provider``).
 
     Every client in the process shares one pacer of 1 request per second, as MusicBrainz asks;
@@ -101,21 +101,6 @@ class MusicBrainzClient:
 
     def __repr__(self) -> str:
         return f"MusicBrainzClient(api_url={self.api_url!r}, user_agent={self.user_agent!r})"
-
-    @property
-    def stats(self) -> RequestStats:
-        """Request counters."""
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> MusicBrainzClient:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     async def _get(self, path: str, params: dict[str, str | int | None]) -> JsonObject:
         response = await self._http.request("GET", path, params={**params, "fmt": "json"})

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from playlist_interop.errors import AuthError, NotFound, ProviderError
 from playlist_interop.model import Playlist, ProviderRef, Track
+from playlist_interop.providers._adapter_base import OwnsHttpClient
 from playlist_interop.providers._batching import chunked
 from playlist_interop.providers._http import (
     Credentials,
@@ -21,7 +22,7 @@ from playlist_interop.providers._http import (
     default_error_mapper,
     resolve_base_url,
 )
-from playlist_interop.providers._oauth import BearerToken, OAuthConfig
+from playlist_interop.providers._oauth import OAuthConfig, resolve_credentials
 from playlist_interop.providers._protocol import (
     Capability,
     PlaylistSummary,
@@ -60,7 +61,7 @@ def _error_mapper(response: HttpResponse) -> ProviderError:
     return default_error_mapper(response, message)
 
 
-class SpotifyProvider:
+class SpotifyProvider(OwnsHttpClient):
     """Spotify for one signed-in user.
 
     Args:
@@ -107,14 +108,12 @@ class SpotifyProvider:
         retry: RetryPolicy | None = None,
         budget: RequestBudget | None = None,
     ) -> None:
-        if credentials is None and access_token is not None:
-            credentials = BearerToken(access_token)
         extra: dict[str, Any] = {} if retry is None else {"retry": retry}
-        self.http = HttpCore(
+        self.http = self._http = HttpCore(
             provider=self.name,
             base_url=resolve_base_url(self.name, "api", api_url, self.default_api_url),
             transport=transport,
-            credentials=credentials,
+            credentials=resolve_credentials(credentials, access_token),
             budget=budget,
             error_mapper=_error_mapper,
             **extra,
@@ -143,16 +142,6 @@ class SpotifyProvider:
             scopes=tuple(scopes) if scopes is not None else cls.default_scopes,
             client_secret=client_secret,
         )
-
-    async def __aenter__(self) -> SpotifyProvider:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self.http.aclose()
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -10,19 +10,19 @@ import attrs
 
 from playlist_interop.errors import ProviderError
 from playlist_interop.model import Playlist, ProviderRef, Track
+from playlist_interop.providers._adapter_base import HttpAdapter
 from playlist_interop.providers._batching import chunked
 from playlist_interop.providers._http import (
     DEFAULT_RETRY,
     Credentials,
     HttpCore,
     RequestBudget,
-    RequestStats,
     RetryPolicy,
     Transport,
     resolve_base_url,
 )
 from playlist_interop.providers._jsondoc import JsonObject
-from playlist_interop.providers._oauth import BearerToken, OAuthConfig
+from playlist_interop.providers._oauth import OAuthConfig, resolve_credentials
 from playlist_interop.providers._protocol import (
     Capability,
     PlaylistSummary,
@@ -55,7 +55,7 @@ class _Item:
     type: str
 
 
-class TidalProvider:
+class TidalProvider(HttpAdapter):
     """The ``Provider`` protocol for TIDAL's official API.
 
     JSON:API documents with ``include=`` for related resources, cursor pagination
@@ -112,8 +112,7 @@ class TidalProvider:
         retry: RetryPolicy = DEFAULT_RETRY,
         budget: RequestBudget | None = None,
     ) -> None:
-        if credentials is None and access_token is not None:
-            credentials = BearerToken(access_token)
+        credentials = resolve_credentials(credentials, access_token)
         self.api_url = resolve_base_url(PROVIDER, "api", api_url, API_URL)
         self._country = country_code
         self._user: UserProfile | None = None
@@ -128,24 +127,6 @@ class TidalProvider:
             headers={"Accept": JSON_API},
             request_id_headers=("x-tidal-request-id", "x-request-id", "x-amzn-requestid"),
         )
-
-    def __repr__(self) -> str:
-        return f"TidalProvider(api_url={self.api_url!r})"
-
-    @property
-    def stats(self) -> RequestStats:
-        """Request counters."""
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> TidalProvider:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -8,19 +8,19 @@ from typing import Any
 
 from playlist_interop.errors import CapabilityError, NotFound, ProviderError
 from playlist_interop.model import Playlist, ProviderRef, Track
+from playlist_interop.providers._adapter_base import HttpAdapter
 from playlist_interop.providers._batching import chunked
 from playlist_interop.providers._http import (
     DEFAULT_RETRY,
     Credentials,
     HttpCore,
     RequestBudget,
-    RequestStats,
     RetryPolicy,
     Transport,
     resolve_base_url,
 )
 from playlist_interop.providers._jsondoc import JsonObject
-from playlist_interop.providers._oauth import BearerToken, OAuthConfig
+from playlist_interop.providers._oauth import OAuthConfig, resolve_credentials
 from playlist_interop.providers._protocol import (
     Capability,
     PlaylistSummary,
@@ -69,7 +69,7 @@ _OPERATION_COSTS: dict[str, tuple[str, ...]] = {
 ``add_tracks``/``remove_tracks``/``reorder_tracks``)."""
 
 
-class YouTubeProvider:
+class YouTubeProvider(HttpAdapter):
     """The ``Provider`` protocol for YouTube (Data API v3), spending a daily unit budget.
 
     Every call is charged to :attr:`quota` before it is sent: ``search.list`` costs 100 units,
@@ -130,8 +130,7 @@ class YouTubeProvider:
         retry: RetryPolicy = DEFAULT_RETRY,
         budget: RequestBudget | None = None,
     ) -> None:
-        if credentials is None and access_token is not None:
-            credentials = BearerToken(access_token)
+        credentials = resolve_credentials(credentials, access_token)
         self.api_url = resolve_base_url(PROVIDER, "api", api_url, API_URL)
         self.quota = quota if quota is not None else YouTubeQuota()
         self.fetch_details = fetch_details
@@ -148,21 +147,6 @@ class YouTubeProvider:
 
     def __repr__(self) -> str:
         return f"YouTubeProvider(api_url={self.api_url!r}, quota={self.quota!r})"
-
-    @property
-    def stats(self) -> RequestStats:
-        """Request counters."""
-        return self._http.stats
-
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._http.aclose()
-
-    async def __aenter__(self) -> YouTubeProvider:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
     # -- the quota hook the matcher and migrations use ------------------------------------
 
