@@ -97,7 +97,7 @@ def _parse(output: str) -> dict[str, float]:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=8, help="per API process")
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
