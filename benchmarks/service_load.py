@@ -98,6 +98,8 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8, help="per API process")
+    parser.add_argument("--api", type=int, default=2, help="API processes (2)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (2)")
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -133,6 +135,10 @@ async def main() -> int:
                 f"{dsn}{sep}search_path={schema}",
                 "--redis-prefix",
                 f"bench-{schema}",
+                "--api",
+                str(args.api),
+                "--workers",
+                str(args.workers),
                 "--env",
                 f"PLAYLIST_SERVICE_PROVIDERS={json.dumps(providers)}",
                 "--env",
