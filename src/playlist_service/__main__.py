@@ -157,10 +157,15 @@ def _cleanup(settings: Settings, args: argparse.Namespace) -> int:
     import datetime as dt
 
     from playlist_service.ops import cleanup
+    from playlist_service.worker import open_blobs
 
     report = _engine_command(
         settings,
-        lambda engine: cleanup(engine, job_retention=dt.timedelta(days=args.job_retention_days)),
+        lambda engine: cleanup(
+            engine,
+            open_blobs(settings),
+            job_retention=dt.timedelta(days=args.job_retention_days),
+        ),
     )
     sys.stdout.write(" ".join(f"{n}={c}" for n, c in report.as_dict().items()) + "\n")
     return 0

@@ -11,7 +11,7 @@ yet (it refuses a non-empty one, so nothing is overwritten by mistake), in one t
 
 **Cleanup** deletes what has expired: refresh tokens and sessions past their lifetime (and
 revoked sessions older than a grace period), OAuth attempts, idempotency keys and finished
-jobs older than the retention.
+jobs older than the retention (their files first, as the worker's own purge does).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from playlist_service.store import current_revision, metadata
+from playlist_service.blobs import BlobStore
+from playlist_service.store import all_tables, current_revision
 from playlist_service.store.tables import (
     oauth_attempts,
     refresh_tokens,
@@ -44,14 +45,6 @@ _BATCH: Final = 500
 
 class BackupError(RuntimeError):
     """A backup file cannot be restored here (format, revision, non-empty database)."""
-
-
-def _all_tables() -> list[sa.Table]:
-    # Importing the modules registers their tables on the shared metadata.
-    import playlist_service.store.tables_idempotency
-    import playlist_service.store.tables_jobs  # noqa: F401
-
-    return list(metadata.sorted_tables)
 
 
 def _encode(value: Any) -> Any:
@@ -73,7 +66,7 @@ def _decode(value: Any) -> Any:
 
 async def backup(engine: AsyncEngine, destination: Path) -> dict[str, int]:
     """Write every row to ``destination`` (gzip JSON lines); returns rows per table."""
-    tables = _all_tables()
+    tables = all_tables()
     counts: dict[str, int] = {}
     revision = await current_revision(engine)
     tmp = destination.with_name(destination.name + ".partial")
@@ -108,7 +101,7 @@ def _read_lines(handle: IO[str]) -> Iterator[dict[str, Any]]:
 
 async def restore(engine: AsyncEngine, source: Path) -> dict[str, int]:
     """Load a backup into an empty database at the same schema revision."""
-    tables = {table.name: table for table in _all_tables()}
+    tables = {table.name: table for table in all_tables()}
     counts: dict[str, int] = {}
     with gzip.open(source, "rt", encoding="utf-8") as handle:
         lines = _read_lines(handle)
@@ -170,14 +163,16 @@ class CleanupReport:
 
 async def cleanup(
     engine: AsyncEngine,
+    blobs: BlobStore,
     *,
     now: dt.datetime | None = None,
     revoked_grace: dt.timedelta = dt.timedelta(days=7),
     job_retention: dt.timedelta = dt.timedelta(days=30),
 ) -> CleanupReport:
-    """Delete expired rows; safe to run at any time, from any process."""
-    from playlist_service.store.tables_idempotency import idempotency_keys
-    from playlist_service.store.tables_jobs import jobs
+    """Delete expired rows (and finished jobs' files); safe to run at any time, anywhere."""
+    from playlist_service.api.middlewares.idempotency import purge_expired_keys
+    from playlist_service.queue import SqlJobQueue
+    from playlist_service.worker import purge_finished_jobs
 
     now = now or utcnow()
     async with engine.begin() as conn:
@@ -192,19 +187,10 @@ async def cleanup(
         attempts = await conn.execute(
             oauth_attempts.delete().where(oauth_attempts.c.expires_at <= now)
         )
-        keys = await conn.execute(
-            idempotency_keys.delete().where(idempotency_keys.c.expires_at <= now)
-        )
-        old_jobs = await conn.execute(
-            jobs.delete().where(
-                jobs.c.state.in_(("succeeded", "failed", "dead", "cancelled"))
-                & (jobs.c.finished_at <= now - job_retention)
-            )
-        )
     return CleanupReport(
         refresh_tokens=int(tokens.rowcount or 0),
         sessions=int(dead_sessions.rowcount or 0),
         oauth_attempts=int(attempts.rowcount or 0),
-        idempotency_keys=int(keys.rowcount or 0),
-        jobs=int(old_jobs.rowcount or 0),
+        idempotency_keys=await purge_expired_keys(engine, now=now),
+        jobs=await purge_finished_jobs(SqlJobQueue(engine), blobs, now - job_retention),
     )

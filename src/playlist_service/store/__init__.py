@@ -10,14 +10,17 @@ from playlist_service.store._migrate import (
     head_revision,
     upgrade,
 )
+from playlist_service.store._schema import TABLE_MODULES, all_tables
 from playlist_service.store._unit import UnitOfWork, begin, unit_of_work
 from playlist_service.store.tables import metadata
 
 __all__ = [
     "MIGRATIONS_DIR",
+    "TABLE_MODULES",
     "MigrationTimeout",
     "UnitOfWork",
     "alembic_config",
+    "all_tables",
     "begin",
     "create_engine",
     "current_revision",

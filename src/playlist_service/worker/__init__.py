@@ -19,7 +19,12 @@ from playlist_service.worker._process import (
     worker_ctx,
     worker_services,
 )
-from playlist_service.worker._worker import Worker, default_worker_id, is_retryable
+from playlist_service.worker._worker import (
+    Worker,
+    default_worker_id,
+    is_retryable,
+    purge_finished_jobs,
+)
 
 __all__ = [
     "Handler",
@@ -36,6 +41,7 @@ __all__ = [
     "job_queue_ctx",
     "make_queue",
     "open_blobs",
+    "purge_finished_jobs",
     "run_worker",
     "webhook_key",
     "worker_ctx",

@@ -22,8 +22,8 @@ from playlist_interop.errors import (
     PlaylistFormatError,
     ProviderError,
 )
-from playlist_service.blobs import BlobError, InvalidBlobKey
-from playlist_service.queue import Job, JobState, Lease, LeaseLost
+from playlist_service.blobs import BlobError, BlobStore, InvalidBlobKey
+from playlist_service.queue import Job, JobState, Lease, LeaseLost, SqlJobQueue
 from playlist_service.store.tables import utcnow
 from playlist_service.worker._context import (
     Handler,
@@ -33,7 +33,7 @@ from playlist_service.worker._context import (
     PermanentJobError,
 )
 
-__all__ = ["Worker", "default_worker_id", "is_retryable"]
+__all__ = ["Worker", "default_worker_id", "is_retryable", "purge_finished_jobs"]
 
 _log = logging.getLogger(__name__)
 _MESSAGE_LIMIT = 2000
@@ -79,6 +79,24 @@ def _blob_keys(job: Job) -> list[str]:
         if isinstance(key, str):
             keys.append(key)
     return keys
+
+
+async def purge_finished_jobs(queue: SqlJobQueue, blobs: BlobStore, cutoff: dt.datetime) -> int:
+    """Delete jobs finished before ``cutoff``, files first; returns how many.
+
+    Files go before rows: a crash in between leaves a job whose file is gone (its download
+    answers 410), never a file no row points to.
+    """
+    deleted = 0
+    while expired := await queue.finished_before(cutoff, limit=200):
+        for job in expired:
+            for key in _blob_keys(job):
+                with contextlib.suppress(InvalidBlobKey):
+                    await blobs.delete(key)
+        deleted += await queue.delete_finished([job.id for job in expired], cutoff=cutoff)
+        if len(expired) < 200:
+            break
+    return deleted
 
 
 def default_worker_id() -> str:
@@ -205,23 +223,9 @@ class Worker:
                     await asyncio.wait_for(self._stopping.wait(), self._options.poll_seconds)
 
     async def purge(self) -> int:
-        """Delete jobs finished more than ``retention_days`` ago, files first; returns how many.
-
-        Files go before rows: a crash in between leaves a job whose file is gone (its
-        download answers 410), never a file no row points to.
-        """
-        queue = self._services.queue
+        """Delete jobs finished over ``retention_days`` ago (see :func:`purge_finished_jobs`)."""
         cutoff = utcnow() - dt.timedelta(days=self._options.retention_days)
-        deleted = 0
-        while expired := await queue.finished_before(cutoff, limit=200):
-            for job in expired:
-                for key in _blob_keys(job):
-                    with contextlib.suppress(InvalidBlobKey):
-                        await self._services.blobs.delete(key)
-            deleted += await queue.delete_finished([job.id for job in expired], cutoff=cutoff)
-            if len(expired) < 200:
-                break
-        return deleted
+        return await purge_finished_jobs(self._services.queue, self._services.blobs, cutoff)
 
     def _job_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from playlist_service import keys
 from playlist_service.ops import BackupError, backup, cleanup, restore
-from playlist_service.store import create_engine, metadata, upgrade
+from playlist_service.store import all_tables, create_engine, upgrade
 from playlist_service.store.tables import provider_accounts, refresh_tokens, sessions, utcnow
 from tests.service.auth.test_mobile_flow import sign_in
 from tests.service.conftest import _pg_exec
@@ -38,12 +38,9 @@ def postgres_schema_url(postgres_database: str) -> Iterator[str]:
 
 
 async def _counts(engine: AsyncEngine) -> dict[str, int]:
-    import playlist_service.store.tables_idempotency
-    import playlist_service.store.tables_jobs  # noqa: F401
-
     counts = {}
     async with engine.connect() as conn:
-        for table in metadata.sorted_tables:
+        for table in all_tables():
             result = await conn.execute(sa.select(sa.func.count()).select_from(table))
             counts[table.name] = int(result.scalar_one())
     return counts
@@ -125,13 +122,14 @@ async def test_cleanup_deletes_only_expired_rows(service: ContractClient) -> Non
             .where(refresh_tokens.c.session_id == first_session)
             .values(expires_at=utcnow() - dt.timedelta(seconds=1))
         )
-    report = await cleanup(engine)
+    blobs = service.app[keys.BLOB_STORE]
+    report = await cleanup(engine, blobs)
     assert report.sessions == 1
     assert report.refresh_tokens >= 1
     # The live session still refreshes.
     refreshed = await service.post("/auth/refresh", json={"refresh_token": live["refresh_token"]})
     assert refreshed.status == 200
-    assert (await cleanup(engine)).sessions == 0
+    assert (await cleanup(engine, blobs)).sessions == 0
 
 
 def test_cli_backup_and_cleanup(tmp_path: Path) -> None:

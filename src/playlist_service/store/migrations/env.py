@@ -9,19 +9,15 @@ works, for writing new revisions: it reads ``sqlalchemy.url`` (or
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import os
 
 import sqlalchemy as sa
 from alembic import context
 
+from playlist_service.store._schema import all_tables
 from playlist_service.store.tables import metadata
 
-# Every module declaring tables on the shared metadata, so autogenerate sees them all.
-for _module in ("playlist_service.store.tables_jobs", "playlist_service.store.tables_idempotency"):
-    if importlib.util.find_spec(_module) is not None:
-        importlib.import_module(_module)
+all_tables()  # every table module registers on the metadata, so autogenerate sees them all
 
 config = context.config
 target_metadata = metadata
