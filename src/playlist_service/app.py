@@ -10,7 +10,6 @@ Three lists below are the single place where the shape of the service is written
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -20,13 +19,13 @@ from aiohttp.typedefs import Middleware
 
 from playlist_service import keys
 from playlist_service.accounts import AccountStore
+from playlist_service.api._io import client_ip
 from playlist_service.api._spec import load_spec
 from playlist_service.api.handlers import artists, auth, jobs, me, meta, ops, playlists
 from playlist_service.api.middlewares import (
     RateLimiter,
     RateLimitRule,
     ServiceMetrics,
-    client_address,
     cors_middleware,
     metrics_middleware,
     rate_limit_middleware,
@@ -60,9 +59,7 @@ def _principal_key(request: web.Request) -> str:
     principal = request.get(keys.PRINCIPAL)
     if principal is not None:
         return f"user:{principal.user_id}"
-    settings = request.app[keys.SETTINGS]
-    trusted = tuple(ipaddress.ip_network(n, strict=False) for n in settings.trusted_proxies)
-    return f"anon:{client_address(request, trusted)}"
+    return f"anon:{client_ip(request) or 'unknown'}"
 
 
 def _problem(request: web.Request, status: int, title: str, detail: str) -> web.StreamResponse:

@@ -17,6 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from tests.conftest import IN_CI
+from tests.service.conftest import free_port
 from tests.service.production.ratelimit_app import build
 
 REDIS_URL = os.environ.get("PLAYLIST_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -87,12 +88,6 @@ def _redis_up() -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.redis
 async def test_three_processes_share_one_budget_in_redis() -> None:
     if not _redis_up():
@@ -100,7 +95,7 @@ async def test_three_processes_share_one_budget_in_redis() -> None:
             pytest.fail("Redis is required in CI")
         pytest.skip("Redis is not running")
     prefix = f"rltest-{uuid.uuid4().hex}"
-    ports = [_free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(3)]
     root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{root / 'src'}"}
     procs = [

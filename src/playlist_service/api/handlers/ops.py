@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from playlist_service import keys
+from playlist_service.api.middlewares import metrics_response
 from playlist_service.errors import problem_response
 
 __all__ = ["routes"]
@@ -83,9 +84,4 @@ async def ready(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text exposition of this process's metrics."""
-    from prometheus_client.exposition import CONTENT_TYPE_LATEST
-
-    # The content type goes through headers=: content_type= rejects Prometheus' parameters.
-    return web.Response(
-        body=request.app[keys.METRICS].exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
-    )
+    return metrics_response(request.app[keys.METRICS])

@@ -5,6 +5,7 @@ from playlist_service.api.middlewares.metrics import (
     ServiceMetrics,
     metrics_handler,
     metrics_middleware,
+    metrics_response,
 )
 from playlist_service.api.middlewares.ratelimit import (
     RateLimitDecision,
@@ -23,5 +24,6 @@ __all__ = [
     "cors_middleware",
     "metrics_handler",
     "metrics_middleware",
+    "metrics_response",
     "rate_limit_middleware",
 ]

@@ -17,7 +17,7 @@ from aiohttp.typedefs import Middleware
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-__all__ = ["ServiceMetrics", "metrics_handler", "metrics_middleware"]
+__all__ = ["ServiceMetrics", "metrics_handler", "metrics_middleware", "metrics_response"]
 
 Handler: TypeAlias = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -108,12 +108,16 @@ def metrics_middleware(
     return middleware
 
 
+def metrics_response(metrics: ServiceMetrics) -> web.Response:
+    """``metrics`` in Prometheus' text format, with its exact content type."""
+    # Through headers=: aiohttp's content_type= refuses Prometheus' version= parameter.
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
 def metrics_handler(metrics: ServiceMetrics) -> Handler:
     """A handler serving ``metrics`` for ``GET /metrics``."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
-        return web.Response(
-            body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
-        )
+        return metrics_response(metrics)
 
     return handler
