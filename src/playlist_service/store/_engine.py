@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,9 @@ from playlist_service.settings import normalise_database_url
 __all__ = ["create_engine", "is_sqlite", "read_only"]
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+PING_AFTER_IDLE_SECONDS = 10.0
+"""A pooled PostgreSQL connection idle for longer than this is pinged before use."""
+_CHECKED_IN_AT = "playlist_checked_in_at"
 _BEGIN_OPTION = "playlist_sqlite_begin"
 
 
@@ -35,8 +39,10 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     its own WAL snapshot without taking the write lock, so reads never queue behind writers
     and cost no extra round trips.
 
-    PostgreSQL (asyncpg): pre-ping pooled connections; a ``search_path`` query parameter
-    (``postgresql://host/db?search_path=tenant_a``) selects the schema the tables live in.
+    PostgreSQL (asyncpg): a pooled connection that sat idle for more than
+    :data:`PING_AFTER_IDLE_SECONDS` is pinged before use (see :func:`_configure_idle_ping`);
+    a ``search_path`` query parameter (``postgresql://host/db?search_path=tenant_a``)
+    selects the schema the tables live in.
     """
     url = normalise_database_url(url)
     parsed = make_url(url)
@@ -47,7 +53,6 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         engine = create_async_engine(url, echo=echo, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     search_path = parsed.query.get("search_path")
     if search_path is not None:
         parsed = parsed.difference_update_query(["search_path"])
@@ -56,7 +61,41 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         server_settings["search_path"] = str(search_path)
         connect_args["server_settings"] = server_settings
         kwargs["connect_args"] = connect_args
-    return create_async_engine(parsed, echo=echo, **kwargs)
+    engine = create_async_engine(parsed, echo=echo, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _configure_idle_ping(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+def _configure_idle_ping(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it sat idle for ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` spends a round trip on every checkout: under load that
+    doubles the database round trips of a simple read. A connection handed back moments
+    ago is as alive as the ping would show, so only idle ones are checked (the ones a
+    database restart or an idle timeout would have cut). A dead one raises
+    ``DisconnectionError``, which makes the pool replace it and retry the checkout; a
+    connection that dies while in use fails that one statement, and SQLAlchemy then
+    invalidates the pool's older connections.
+    """
+    pool_events = engine.sync_engine.pool
+
+    @sa.event.listens_for(pool_events, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    @sa.event.listens_for(pool_events, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None or time.monotonic() - checked_in_at < idle_seconds:
+            return  # a new connection, or one in use moments ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise sa.exc.DisconnectionError(f"idle connection failed its ping: {exc}") from exc
+        if not alive:
+            raise sa.exc.DisconnectionError("idle connection failed its ping")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
