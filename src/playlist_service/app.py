@@ -10,6 +10,8 @@ Three lists below are the single place where the shape of the service is written
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -52,6 +54,7 @@ _log = logging.getLogger(__name__)
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # playlist files; larger bodies get a 413 problem
+REVOCATIONS_START_TIMEOUT = 5.0  # seconds to wait for the revocation channel at start-up
 
 
 def _principal_key(request: web.Request) -> str:
@@ -191,6 +194,7 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
         audience=settings.jwt_audience,
         access_ttl=settings.access_token_ttl,
         refresh_ttl=settings.refresh_token_ttl,
+        session_check_interval=settings.session_check_interval,
     )
     accounts = AccountStore(engine, ring)
     app[keys.KEY_RING] = ring
@@ -211,6 +215,34 @@ async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _revocations_ctx(app: web.Application) -> AsyncIterator[None]:
+    """With Redis: broadcast session revocations to (and from) every API process."""
+    redis = app[keys.REDIS]
+    if redis is None:
+        yield
+        return
+    from playlist_service.auth import RedisRevocations
+
+    sessions = app[keys.SESSIONS]
+    settings = app[keys.SETTINGS]
+    revocations = RedisRevocations(
+        redis, f"{settings.redis_prefix}:session-revoked", sessions.liveness
+    )
+    listener = asyncio.create_task(revocations.listen(), name="session-revocations")
+    try:
+        await asyncio.wait_for(revocations.subscribed.wait(), REVOCATIONS_START_TIMEOUT)
+    except TimeoutError:
+        _log.warning("session revocation broadcast not subscribed yet; retrying in background")
+    sessions.broadcast = revocations.publish
+    try:
+        yield
+    finally:
+        sessions.broadcast = None
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+
+
 def _cleanup_contexts(settings: Settings) -> list[CleanupContext]:
     """Resources in set-up order (torn down in reverse)."""
     return [
@@ -218,6 +250,7 @@ def _cleanup_contexts(settings: Settings) -> list[CleanupContext]:
         _redis_ctx,
         *([_demo_ctx] if settings.demo else []),
         _services_ctx,
+        _revocations_ctx,
         _musicbrainz_ctx,
         blob_store_ctx,
         job_queue_ctx,

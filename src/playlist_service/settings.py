@@ -22,6 +22,8 @@ Variable                                           Meaning
 ``PLAYLIST_SERVICE_JWT_ISSUER`` / ``_AUDIENCE``    ``iss`` / ``aud`` claims
 ``PLAYLIST_SERVICE_ACCESS_TOKEN_TTL``              session JWT lifetime, seconds (900)
 ``PLAYLIST_SERVICE_REFRESH_TOKEN_TTL``             refresh token lifetime, seconds (30 days)
+``PLAYLIST_SERVICE_SESSION_CHECK_INTERVAL``        seconds a process trusts a session it found
+                                                   live (1.0; 0 asks the database each time)
 ``PLAYLIST_SERVICE_REFRESH_HASH_KEY``              HMAC key for stored refresh tokens
 ``PLAYLIST_SERVICE_TOKEN_KEYS``                    key ring: ``id:base64key,id:base64key``,
                                                    the first is current, the rest old
@@ -66,6 +68,7 @@ __all__ = ["ProviderSettings", "Settings", "SettingsError"]
 
 _PREFIX = "PLAYLIST_SERVICE_"
 MIN_SECRET_BYTES = 32
+MAX_SESSION_CHECK_INTERVAL = 60.0  # a revoked session must not live on for long
 
 
 class SettingsError(ValueError):
@@ -197,6 +200,10 @@ class Settings:
     """Session JWT lifetime in seconds."""
     refresh_token_ttl: int = 30 * 24 * 3600
     """Refresh token lifetime in seconds."""
+    session_check_interval: float = 1.0
+    """Seconds an API process takes a session it found live as still live without asking the
+    database again. The process that revokes a session forgets it at once, and with Redis
+    every other process does too; without Redis other processes notice within this time."""
     oauth_attempt_ttl: int = 600
     """Mobile login attempt lifetime in seconds."""
     providers: Mapping[str, ProviderSettings] = attrs.field(factory=dict)
@@ -299,8 +306,16 @@ class Settings:
                     values[attr] = int(value)
                 except ValueError as exc:
                     raise SettingsError(f"{_PREFIX}{name} must be an integer") from exc
-        if (timeout := get("MIGRATION_TIMEOUT")) is not None:
-            values["migration_timeout"] = float(timeout)
+        for name, attr in (
+            ("MIGRATION_TIMEOUT", "migration_timeout"),
+            ("SESSION_CHECK_INTERVAL", "session_check_interval"),
+        ):
+            value = get(name)
+            if value is not None:
+                try:
+                    values[attr] = float(value)
+                except ValueError as exc:
+                    raise SettingsError(f"{_PREFIX}{name} must be a number") from exc
         if (providers := get("PROVIDERS")) is not None:
             values["providers"] = _parse_providers(providers)
         if (redirects := get("ALLOWED_REDIRECTS")) is not None:
@@ -347,6 +362,10 @@ class Settings:
             raise SettingsError("WORKER must be 'inprocess' or 'external'")
         if self.access_token_ttl <= 0 or self.refresh_token_ttl <= 0:
             raise SettingsError("token lifetimes must be positive")
+        if not 0 <= self.session_check_interval <= MAX_SESSION_CHECK_INTERVAL:
+            raise SettingsError(
+                f"SESSION_CHECK_INTERVAL must be between 0 and {MAX_SESSION_CHECK_INTERVAL} s"
+            )
         for network in self.trusted_proxies:
             try:
                 ipaddress.ip_network(network, strict=False)

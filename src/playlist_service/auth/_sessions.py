@@ -13,8 +13,12 @@
   the whole device session — the family — is revoked, so the thief's and the owner's tokens
   both stop working and the owner signs in again.
 - Each sign-in is a device session with its name, user agent and IP; the user can list them
-  and revoke one or all. Revocation also stops access tokens at once: every authenticated
-  request checks that its session is still live.
+  and revoke one or all. Revocation also stops access tokens: every authenticated request
+  checks that its session is still live. A process remembers a confirmed session for
+  ``session_check_interval`` seconds (:class:`SessionLiveness`) instead of asking the
+  database on every request; the process that revokes forgets it at once and tells the
+  others through ``revocations`` (Redis when configured), so only a lost broadcast can
+  leave another process accepting a revoked session, for at most that interval.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 import attrs
@@ -31,6 +36,7 @@ import jwt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from playlist_service.auth._liveness import SessionLiveness
 from playlist_service.auth._principal import Principal
 from playlist_service.store import read_only
 from playlist_service.store.tables import refresh_tokens, sessions, utcnow
@@ -83,6 +89,10 @@ class DeviceSession:
     expires_at: dt.datetime
 
 
+RevocationBroadcast = Callable[[str | None, str | None], Awaitable[None]]
+"""``(session_id, user_id)`` -> tell every other process to forget them."""
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex
 
@@ -99,6 +109,8 @@ class SessionManager:
         access_ttl: Access token lifetime in seconds.
         refresh_ttl: Device session (and refresh token) lifetime in seconds; each refresh
             extends it.
+        session_check_interval: Seconds a session confirmed live in the database is taken
+            as live without asking again (0: ask on every request).
     """
 
     def __init__(
@@ -111,6 +123,7 @@ class SessionManager:
         audience: str,
         access_ttl: int = 900,
         refresh_ttl: int = 30 * 24 * 3600,
+        session_check_interval: float = 1.0,
     ) -> None:
         if len(jwt_secret) < _MIN_KEY_BYTES:
             raise ValueError(f"the JWT key must be at least {_MIN_KEY_BYTES} bytes")
@@ -123,6 +136,9 @@ class SessionManager:
         self.audience = audience
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
+        self.liveness = SessionLiveness(session_check_interval)
+        self.broadcast: RevocationBroadcast | None = None
+        """Tells other processes about revocations (set by the app when Redis is there)."""
 
     def __repr__(self) -> str:
         return f"SessionManager(issuer={self.issuer!r}, audience={self.audience!r})"
@@ -177,6 +193,9 @@ class SessionManager:
     async def authenticate(self, token: str) -> Principal:
         """Verify an access token and check that its device session is still live."""
         principal = self.decode_access_token(token)
+        now = utcnow()
+        if self.liveness.is_live(principal.session_id, principal.user_id, now):
+            return principal
         async with read_only(self.engine) as conn:
             row = (
                 await conn.execute(
@@ -189,9 +208,19 @@ class SessionManager:
             raise SessionError("session-revoked", "the session no longer exists")
         if row.revoked_at is not None:
             raise SessionError("session-revoked", "the session was signed out")
-        if row.expires_at <= utcnow():
+        if row.expires_at <= now:
             raise SessionError("session-expired", "the session has expired")
+        self.liveness.remember(principal.session_id, row.user_id, row.expires_at)
         return principal
+
+    async def _revoked(self, *, session_id: str | None = None, user_id: str | None = None) -> None:
+        """Forget revoked sessions here at once and tell the other processes."""
+        if session_id is not None:
+            self.liveness.forget(session_id)
+        if user_id is not None:
+            self.liveness.forget_user(user_id)
+        if self.broadcast is not None:
+            await self.broadcast(session_id, user_id)
 
     async def _new_refresh_token(
         self, conn: AsyncConnection, session_id: str, now: dt.datetime
@@ -314,6 +343,7 @@ class SessionManager:
                 .values(revoked_at=now, revoked_reason="refresh-token-reused")
             )
         # committed: the family stays revoked even though this request fails
+        await self._revoked(session_id=known.session_id)
         raise SessionError(
             "refresh-token-reused",
             "this refresh token was already used; the session has been revoked",
@@ -350,7 +380,8 @@ class SessionManager:
                 )
                 .values(revoked_at=utcnow(), revoked_reason=reason)
             )
-            return bool(result.rowcount)
+        await self._revoked(session_id=session_id)
+        return bool(result.rowcount)
 
     async def revoke_all(self, user_id: str, *, except_session: str | None = None) -> int:
         """Sign every device of the user out (optionally all but one); returns how many."""
@@ -363,7 +394,8 @@ class SessionManager:
                 .where(*conditions)
                 .values(revoked_at=utcnow(), revoked_reason="signed-out-everywhere")
             )
-            return int(result.rowcount)
+        await self._revoked(user_id=user_id)
+        return int(result.rowcount)
 
     async def purge_expired(self, *, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
         """Delete sessions that expired or were revoked more than ``older_than`` ago."""
