@@ -88,6 +88,7 @@ _STORED_COLUMNS = (
     stored_playlists.c.created_at,
     stored_playlists.c.updated_at,
 )
+_STORED_NAMES = tuple(column.name for column in _STORED_COLUMNS)
 
 
 def _insert_ignore(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -180,16 +181,29 @@ class Library:
     ) -> tuple[list[StoredPlaylist], int]:
         """A page of the user's stored playlists (newest first) and the total count."""
         t = stored_playlists
+        total_column = sa.func.count().over().label("total")
         async with read_only(self.engine) as conn:
-            total = await conn.scalar(sa.select(sa.func.count()).where(t.c.user_id == user_id))
-            rows = await conn.execute(
-                sa.select(*_STORED_COLUMNS)
-                .where(t.c.user_id == user_id)
-                .order_by(t.c.created_at.desc(), t.c.id)
-                .limit(limit)
-                .offset(offset)
-            )
-            return [StoredPlaylist(**row._mapping) for row in rows], int(total or 0)
+            # One round trip: the window count rides along with the page.
+            rows = (
+                await conn.execute(
+                    sa.select(*_STORED_COLUMNS, total_column)
+                    .where(t.c.user_id == user_id)
+                    .order_by(t.c.created_at.desc(), t.c.id)
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ).all()
+            if rows:
+                total = int(rows[0].total)
+            elif offset == 0:
+                total = 0
+            else:  # a page past the end carries no count: ask for it
+                counted = await conn.scalar(
+                    sa.select(sa.func.count()).where(t.c.user_id == user_id)
+                )
+                total = int(counted or 0)
+        items = [StoredPlaylist(**{k: row._mapping[k] for k in _STORED_NAMES}) for row in rows]
+        return items, total
 
     async def get(self, user_id: str, playlist_id: str) -> tuple[StoredPlaylist, Playlist] | None:
         """A stored playlist of the user with its tracks, or ``None``."""

@@ -54,6 +54,16 @@ async def test_store_list_get_delete(library: Library) -> None:
     assert await library.get("alice", first.id) is None
 
 
+async def test_pages_carry_the_total_even_past_the_end(library: Library) -> None:
+    for name in ("One", "Two", "Three"):
+        await library.store("alice", _playlist(name, ("A",)), source="file")
+    await library.store("bob", _playlist("Bob's", ("C",)), source="file")
+    pages = [await library.list_playlists("alice", limit=2, offset=o) for o in (0, 2, 3, 50)]
+    assert [(len(items), total) for items, total in pages] == [(2, 3), (1, 3), (0, 3), (0, 3)]
+    assert sorted(p.name for p in pages[0][0] + pages[1][0]) == ["One", "Three", "Two"]
+    assert await library.list_playlists("carol") == ([], 0)
+
+
 async def test_artists_are_counted_per_user_and_deduplicated(library: Library) -> None:
     await library.store(
         "alice",

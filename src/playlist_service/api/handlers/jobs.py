@@ -29,6 +29,7 @@ from playlist_service.auth import require_principal
 from playlist_service.blobs import BlobNotFound
 from playlist_service.errors import ProblemError
 from playlist_service.queue import Job, JobNotFound, JobState, JobStateError
+from playlist_service.store import read_only
 from playlist_service.store.tables import stored_playlists
 from playlist_service.worker import webhook_key
 from playlist_service.worker.handlers import (
@@ -178,7 +179,7 @@ async def _check_source(request: web.Request, user_id: str, source: Any) -> dict
         raise ProblemError(
             400, "invalid-request", "source must hold exactly one of playlist, stored_playlist_id"
         )
-    async with request.app[keys.ENGINE].connect() as conn:
+    async with read_only(request.app[keys.ENGINE]) as conn:
         found = (
             await conn.execute(
                 sa.select(stored_playlists.c.id).where(
