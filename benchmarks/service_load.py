@@ -8,8 +8,9 @@ process at once:
 - ``GET /playlists/stored`` with the session JWT (an authenticated read), and
 - ``POST /exports/file`` (an export submission: a job row and its first event per request).
 
-Prints requests/s and latency percentiles per process. Goal: >= 1,000 req/s per API process
-with p99 < 50 ms. Needs ``wrk`` (Debian package ``wrk``).
+Prints requests/s and latency percentiles per process, and the CPU time each API process spent
+per request (from ``/proc``: what the API costs, whatever else shares the machine's cores).
+Goal: >= 1,000 req/s per API process with p99 < 50 ms. Needs ``wrk`` (Debian package ``wrk``).
 
     .venv/bin/python benchmarks/service_load.py [--duration 10] [--connections 32]
 """
@@ -79,9 +80,19 @@ def _wrk(url: str, token: str, seconds: int, connections: int, script: str | Non
     return subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _parse(output: str) -> dict[str, float]:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    figures = {"req/s": rate}
+    total = re.search(r"(\d+) requests in", output)
+    figures = {"req/s": rate, "requests": float(total.group(1)) if total else 0.0}
     for pct in ("50", "90", "99"):
         match = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", output)
         if match:
@@ -100,6 +111,9 @@ async def main() -> int:
     parser.add_argument("--connections", type=int, default=8, help="per API process")
     parser.add_argument("--api", type=int, default=2, help="API processes (2)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (2)")
+    parser.add_argument(
+        "--cases", default="reads,exports", help="comma list of cases: reads, exports"
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -153,6 +167,7 @@ async def main() -> int:
             assert proc.stdout is not None
             info: dict[str, Any] = json.loads(await asyncio.to_thread(proc.stdout.readline))
             apis: list[str] = info["api"]
+            api_pids: list[int] = info["api_pids"]
             async with aiohttp.ClientSession() as session:
                 token = await _sign_in(apis[0], session)
                 async with session.post(
@@ -172,15 +187,21 @@ async def main() -> int:
                     f"wrk.body = {json.dumps(body)}\n"
                     'wrk.headers["Content-Type"] = "application/json"\n'
                 )
+            wanted = set(args.cases.split(","))
             cases = [
-                ("GET /playlists/stored", "/playlists/stored", None),
-                ("POST /exports/file", "/exports/file", lua.name),
+                case
+                for key, case in (
+                    ("reads", ("GET /playlists/stored", "/playlists/stored", None)),
+                    ("exports", ("POST /exports/file", "/exports/file", lua.name)),
+                )
+                if key in wanted
             ]
             print(
                 f"{'case':24} {'process':8} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} "
-                f"{'p99 ms':>8} {'non-2xx':>8}"
+                f"{'p99 ms':>8} {'non-2xx':>8} {'cpu ms/req':>10}"
             )
             for name, path, script in cases:
+                cpu_before = [_cpu_seconds(pid) for pid in api_pids]
                 results = await asyncio.gather(
                     *(
                         asyncio.to_thread(
@@ -189,12 +210,14 @@ async def main() -> int:
                         for api in apis
                     )
                 )
+                cpu_after = [_cpu_seconds(pid) for pid in api_pids]
                 for index, output in enumerate(results):
                     f = _parse(output)
+                    cpu_ms = 1000 * (cpu_after[index] - cpu_before[index]) / max(f["requests"], 1)
                     print(
                         f"{name:24} {'api' + str(index + 1):8} {f['req/s']:8.0f} "
                         f"{f.get('p50 ms', 0):8.2f} {f.get('p90 ms', 0):8.2f} "
-                        f"{f.get('p99 ms', 0):8.2f} {f['non-2xx']:8.0f}"
+                        f"{f.get('p99 ms', 0):8.2f} {f['non-2xx']:8.0f} {cpu_ms:10.3f}"
                     )
             print("goal: >= 1000 req/s per API process, p99 < 50 ms")
         finally:

@@ -114,7 +114,7 @@ def _middlewares(
 async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     """The database engine; applies pending migrations first when configured to."""
     settings = app[keys.SETTINGS]
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     try:
         if settings.migrate_on_start:
             await upgrade(engine, time_limit=settings.migration_timeout)

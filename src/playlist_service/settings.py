@@ -12,6 +12,7 @@ Variable                                           Meaning
 ``PLAYLIST_SERVICE_DATA_DIR``                      folder for the embedded defaults
 ``PLAYLIST_SERVICE_DATABASE_URL``                  ``sqlite+aiosqlite:///...`` or
                                                    ``postgresql://...`` (asyncpg)
+``PLAYLIST_SERVICE_DATABASE_POOL_SIZE``             connections each process keeps open (20)
 ``PLAYLIST_SERVICE_REDIS_URL``                     optional; shared rate limits etc.
 ``PLAYLIST_SERVICE_BLOB_URL``                      ``file:///dir`` (default) or ``s3://bucket``
 ``PLAYLIST_SERVICE_S3_ENDPOINT_URL``               S3-compatible endpoint for ``s3://``
@@ -178,6 +179,10 @@ class Settings:
     """HMAC-SHA256 key under which refresh tokens are stored."""
     token_keys: tuple[tuple[str, bytes], ...] = attrs.field(repr=False)
     """Key ring for provider tokens: ``(key id, 32-byte key)``, the first is current."""
+    database_pool_size: int = 20
+    """Database connections each process keeps open; up to as many again are opened for
+    bursts and closed afterwards. Size it to the requests a process serves at once: a
+    request that finds the pool empty pays for opening a connection."""
     redis_url: str | None = None
     """Redis URL, when several API processes share state."""
     blob_url: str | None = None
@@ -296,6 +301,7 @@ class Settings:
                 values[attr] = value
         for name, attr in (
             ("PORT", "port"),
+            ("DATABASE_POOL_SIZE", "database_pool_size"),
             ("ACCESS_TOKEN_TTL", "access_token_ttl"),
             ("REFRESH_TOKEN_TTL", "refresh_token_ttl"),
             ("OAUTH_ATTEMPT_TTL", "oauth_attempt_ttl"),
@@ -360,6 +366,8 @@ class Settings:
             raise SettingsError("TOKEN_KEYS is empty")
         if self.worker not in {"inprocess", "external"}:
             raise SettingsError("WORKER must be 'inprocess' or 'external'")
+        if self.database_pool_size < 1:
+            raise SettingsError("DATABASE_POOL_SIZE must be at least 1")
         if self.access_token_ttl <= 0 or self.refresh_token_ttl <= 0:
             raise SettingsError("token lifetimes must be positive")
         if not 0 <= self.session_check_interval <= MAX_SESSION_CHECK_INTERVAL:

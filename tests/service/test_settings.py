@@ -40,6 +40,8 @@ def test_variables_are_read(tmp_path: Path) -> None:
         "PLAYLIST_SERVICE_REFRESH_HASH_KEY": "x" * 40,
         "PLAYLIST_SERVICE_TOKEN_KEYS": f"new:{KEY},old:{KEY}",
         "PLAYLIST_SERVICE_PORT": "9000",
+        "PLAYLIST_SERVICE_DATABASE_POOL_SIZE": "7",
+        "PLAYLIST_SERVICE_SESSION_CHECK_INTERVAL": "0.5",
         "PLAYLIST_SERVICE_PUBLIC_URL": "https://api.example.org/",
         "PLAYLIST_SERVICE_DEMO": "true",
         "PLAYLIST_SERVICE_ALLOWED_REDIRECTS": "com.example.app:/cb, https://example.org/app",
@@ -52,6 +54,8 @@ def test_variables_are_read(tmp_path: Path) -> None:
     assert settings.jwt_secret == base64.b64decode(KEY)
     assert [key_id for key_id, _ in settings.token_keys] == ["new", "old"]
     assert settings.port == 9000
+    assert settings.database_pool_size == 7
+    assert settings.session_check_interval == 0.5
     assert settings.base_url == "https://api.example.org"
     assert settings.demo is True
     assert settings.allowed_redirects == ("com.example.app:/cb", "https://example.org/app")
@@ -69,6 +73,11 @@ def test_variables_are_read(tmp_path: Path) -> None:
         ("TOKEN_KEYS", "nonsense", "id:base64key"),
         ("PORT", "eighty", "integer"),
         ("WORKER", "threads", "WORKER"),
+        ("DATABASE_POOL_SIZE", "0", "at least 1"),
+        ("DATABASE_POOL_SIZE", "many", "integer"),
+        ("SESSION_CHECK_INTERVAL", "-1", "between 0 and 60"),
+        ("SESSION_CHECK_INTERVAL", "3600", "between 0 and 60"),
+        ("SESSION_CHECK_INTERVAL", "soon", "number"),
         ("PROVIDERS", '{"spotify": {}}', "client_id"),
     ],
 )

@@ -39,6 +39,8 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     its own WAL snapshot without taking the write lock, so reads never queue behind writers
     and cost no extra round trips.
 
+    ``pool_size`` connections stay open and as many again may be opened for a burst.
+
     PostgreSQL (asyncpg): a pooled connection that sat idle for more than
     :data:`PING_AFTER_IDLE_SECONDS` is pinged before use (see :func:`_configure_idle_ping`);
     a ``search_path`` query parameter (``postgresql://host/db?search_path=tenant_a``)
@@ -46,6 +48,13 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     """
     url = normalise_database_url(url)
     parsed = make_url(url)
+    if (pool_size := kwargs.pop("pool_size", None)) is not None and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    ):
+        # Bursts may open as many connections again, closed when they are handed back.
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):

@@ -143,7 +143,7 @@ async def run_worker(
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
     blobs = open_blobs(settings)
     try:
         async with worker_services(settings, engine, blobs, options) as services:
