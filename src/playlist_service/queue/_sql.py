@@ -25,7 +25,7 @@ from playlist_service.queue._models import (
     Lease,
     LeaseLost,
 )
-from playlist_service.store import begin
+from playlist_service.store import begin, single_statement
 from playlist_service.store.tables import utcnow
 from playlist_service.store.tables_jobs import job_checkpoints, job_events, jobs
 
@@ -151,9 +151,11 @@ class SqlJobQueue:
         """Store a new queued job and its ``queued`` event in one transaction.
 
         Inside a request's unit of work (an ``Idempotency-Key`` request) the job commits
-        together with the stored response.
+        together with the stored response. On PostgreSQL the job, its event and the wake-up
+        are one statement, which needs no transaction of its own.
         """
-        async with begin(self._engine) as conn:
+        postgres = self._engine.dialect.name == "postgresql"
+        async with (single_statement if postgres else begin)(self._engine) as conn:
             return await self._insert_job(
                 conn,
                 kind,
@@ -197,12 +199,13 @@ class SqlJobQueue:
             "created_at": now,
             "updated_at": now,
         }
+        event = {"job_id": values["id"], "seq": 1, "at": now, "type": "queued"}
+        event["data"] = {"kind": kind}
+        if conn.dialect.name == "postgresql":
+            await conn.execute(_insert_job_statement(values, event, announce=delay <= 0))
+            return _job_from_values(values)
         await conn.execute(jobs.insert().values(values))
-        await conn.execute(
-            job_events.insert().values(
-                job_id=values["id"], seq=1, at=now, type="queued", data={"kind": kind}
-            )
-        )
+        await conn.execute(job_events.insert().values(event))
         if delay <= 0:
             await self._announce(conn, kind)
         return _job_from_values(values)
@@ -765,6 +768,37 @@ class SqlJobQueue:
             job_events.insert().values(job_id=job_id, seq=seq, at=at, type=type, data=payload)
         )
         return JobEvent(job_id=job_id, seq=seq, at=at, type=type, data=payload)
+
+
+def _insert_job_statement(
+    job: Mapping[str, Any], event: Mapping[str, Any], *, announce: bool
+) -> sa.Select[Any]:
+    """PostgreSQL: insert the job and its first event and ``NOTIFY`` workers, in one statement.
+
+    Data-modifying ``WITH`` parts always run to completion, so one round trip does what
+    three statements inside ``BEGIN``/``COMMIT`` did; the statement is atomic on its own and
+    the notification is delivered when it commits.
+    """
+    new_job = jobs.insert().values(dict(job)).returning(jobs.c.id).cte("new_job")
+    new_event = (
+        job_events.insert()
+        .from_select(
+            ["job_id", "seq", "at", "type", "data"],
+            sa.select(
+                new_job.c.id,
+                sa.literal(event["seq"], job_events.c.seq.type),
+                sa.literal(event["at"], job_events.c.at.type),
+                sa.literal(event["type"], job_events.c.type.type),
+                sa.literal(event["data"], job_events.c.data.type),
+            ),
+        )
+        .returning(job_events.c.seq)
+        .cte("new_event")
+    )
+    inserted = sa.select(sa.func.count()).select_from(new_event).scalar_subquery()
+    if announce:
+        return sa.select(inserted, sa.func.pg_notify(WAKEUP_CHANNEL, job["kind"]))
+    return sa.select(inserted)
 
 
 def _job_from_values(row: Mapping[Any, Any]) -> Job:

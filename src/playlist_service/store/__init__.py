@@ -11,7 +11,7 @@ from playlist_service.store._migrate import (
     upgrade,
 )
 from playlist_service.store._schema import TABLE_MODULES, all_tables
-from playlist_service.store._unit import UnitOfWork, begin, unit_of_work
+from playlist_service.store._unit import UnitOfWork, begin, single_statement, unit_of_work
 from playlist_service.store.tables import metadata
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "is_sqlite",
     "metadata",
     "read_only",
+    "single_statement",
     "unit_of_work",
     "upgrade",
 ]

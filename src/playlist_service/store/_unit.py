@@ -24,7 +24,9 @@ from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-__all__ = ["UnitOfWork", "begin", "unit_of_work"]
+from playlist_service.store._engine import read_only
+
+__all__ = ["UnitOfWork", "begin", "single_statement", "unit_of_work"]
 
 
 class UnitOfWork:
@@ -95,4 +97,21 @@ async def begin(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         return
     connection = await unit.connection()
     async with connection.begin_nested():
+        yield connection
+
+
+@asynccontextmanager
+async def single_statement(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for one write statement that is atomic by itself.
+
+    Outside a unit of work the statement runs in autocommit: no ``BEGIN``/``COMMIT`` round
+    trips around it. Inside one it joins the unit like :func:`begin`, so it still commits
+    (or not) with everything else of the request.
+    """
+    unit = _current.get()
+    if unit is not None and unit.engine is engine:
+        async with begin(engine) as connection:
+            yield connection
+        return
+    async with read_only(engine) as connection:  # autocommit: each statement commits itself
         yield connection

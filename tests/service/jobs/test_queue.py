@@ -278,3 +278,24 @@ async def test_nested_writes_fail_fast_instead_of_deadlocking(queue: SqlJobQueue
             await queue.emit(lease, "progress", {})
         await tx.emit("progress", {"ok": True})
     assert [e.type for e in await queue.events(lease.job_id)][-1] == "progress"
+
+
+async def test_an_enqueue_in_a_unit_of_work_commits_or_rolls_back_with_it(
+    queue: SqlJobQueue, engine: AsyncEngine
+) -> None:
+    from playlist_service.queue import JobNotFound
+    from playlist_service.store import unit_of_work
+
+    async with unit_of_work(engine):
+        dropped = await queue.enqueue("export", {"format": "m3u"})
+        # leaving without commit rolls the job and its event back
+    with pytest.raises(JobNotFound):
+        await queue.get(dropped.id)
+    assert await queue.events(dropped.id) == []
+    async with unit_of_work(engine) as unit:
+        kept = await queue.enqueue("export", {"format": "m3u"})
+        await unit.commit()
+    assert (await queue.get(kept.id)).state is JobState.QUEUED
+    assert [(e.seq, e.type, e.data) for e in await queue.events(kept.id)] == [
+        (1, "queued", {"kind": "export"})
+    ]
