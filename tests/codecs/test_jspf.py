@@ -189,6 +189,40 @@ def test_decoding_survives_any_chunk_boundary(size: int) -> None:
     assert JSPF.read(stream, strict=True) == playlist
 
 
+@pytest.mark.parametrize("size", [1, 2, 5, 64, 1 << 16])
+@pytest.mark.parametrize("separator", [",", ", ", " ,\n\t", "\r\n,"])
+def test_items_read_alike_whatever_the_whitespace_and_chunks(size: int, separator: str) -> None:
+    objects: list[dict[str, Any]] = [
+        {"title": f"t{i}", "creator": "A", "album": "B", "location": f"http://x/{i}", "duration": i}
+        for i in range(4)
+    ]
+    objects.insert(2, {"title": "general", "annotation": "a note"})  # not a plain track
+    data = (
+        '{"playlist": {"track": [ ' + separator.join(map(json.dumps, objects)) + " \n] }}"
+    ).encode()
+    stream = io.BufferedReader(_Trickle(data, size), buffer_size=size)
+    playlist = JSPF.read(stream, strict=True)
+    assert [t.title for t in playlist.tracks] == ["t0", "t1", "general", "t2", "t3"]
+    assert playlist.tracks[0].artists == (ArtistCredit("A"),)
+    assert playlist.tracks[3].duration_ms == 2
+    assert playlist.tracks[2].extras == {"xspf.annotation": "a note"}
+
+
+@pytest.mark.parametrize(
+    ("tail", "message", "column"),
+    [
+        (", ]}}", "invalid JSON: Expecting value", 41),
+        (" x]}}", "expected ',' or ']', found 'x'", 40),
+        ("{]}}", "expected ',' or ']', found '{'", 39),
+    ],
+)
+def test_errors_after_an_item_name_their_position(tail: str, message: str, column: int) -> None:
+    data = b'{"playlist": {"track": [{"title": "a"}' + tail.encode()
+    with pytest.raises(PlaylistFormatError, match=message) as caught:
+        JSPF.read(data)
+    assert (caught.value.line, caught.value.column) == (1, column)
+
+
 def _big_jspf(count: int) -> Iterator[bytes]:
     yield b'{"playlist": {"title": "big", "track": ['
     for i in range(count):

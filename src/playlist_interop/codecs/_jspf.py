@@ -6,7 +6,9 @@ import codecs as _codecs
 import io
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from playlist_interop.codecs._base import (
@@ -20,10 +22,13 @@ from playlist_interop.codecs._base import (
 )
 from playlist_interop.codecs._xspf_common import (
     LossCounter,
+    SharedValues,
     XspfPlaylist,
     XspfTrack,
+    classify_identifiers,
     format_date_time,
     parse_date_time,
+    plain_track_fields,
     playlist_from_fields,
     playlist_to_fields,
     to_uri,
@@ -33,6 +38,7 @@ from playlist_interop.codecs._xspf_common import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
+from playlist_interop.types import DurationMs, ProviderName, ProviderTrackId
 
 __all__ = ["JSPF", "JspfCodec"]
 
@@ -47,6 +53,12 @@ _TRACK_KEYS = frozenset(
     {*_TRACK_TEXT, *_TRACK_URI, "location", "identifier", "trackNum", "duration"}
     | {"link", "meta", "extension"}
 )
+_PLAIN_TRACK_KEYS = frozenset(
+    {"location", "identifier", "title", "creator", "album", "trackNum", "duration"}
+)
+_NOTHING: Mapping[Any, Any] = MappingProxyType({})
+# The end of an array item: the separator, and the whitespace around it.
+_ITEM_END = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 _PLAYLIST_TEXT = ("title", "creator", "annotation")
 _PLAYLIST_URI = ("info", "location", "identifier", "image", "license")
 
@@ -146,14 +158,18 @@ class _Decoder:
     def __init__(self, source: _Source, strict: bool) -> None:
         self.source = source
         self.strict = strict
+        # Without a hook the decoder builds the same dicts (the last of equal keys wins),
+        # only faster; strict mode needs the hook to refuse duplicate keys.
         self.decoder = json.JSONDecoder(
-            parse_constant=_reject_constant, object_pairs_hook=self._object
+            parse_constant=_reject_constant, object_pairs_hook=self._object if strict else None
         )
+        self.scan: Callable[[str, int], tuple[Any, int]] = self.decoder.scan_once  # type: ignore[attr-defined]
+        """Decode the value that starts exactly at an index (raises ``StopIteration`` if none)."""
 
     def _object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key, value in pairs:
-            if key in result and self.strict:
+            if key in result:
                 raise ValueError(f"duplicate key {key!r}")
             result[key] = value
         return result
@@ -198,6 +214,7 @@ class _Reader:
         self.on_warning = on_warning
         self.fields = XspfPlaylist()
         self.source: _Source | None = None
+        self.shared = SharedValues()
 
     def problem(self, reason: str) -> None:
         line = column = None
@@ -313,7 +330,7 @@ class _Reader:
             json_extension=self.extension(obj.get("extension"), "track"),
             extras=extras,
         )
-        return track_from_fields(fields)
+        return track_from_fields(fields, self.shared)
 
     def playlist_fields(self, obj: dict[str, Any]) -> None:
         extras: dict[str, Any] = {}
@@ -440,10 +457,32 @@ class _Reader:
         if source.peek() == "]":
             source.pos += 1
             return
+        scan, shared = decoder.scan, self.shared
         while True:
-            track = self.track(decoder.value())
+            # The usual case, decoded here: the item starts right at ``pos`` and it and the
+            # separator after it are in the buffer. Anything else (whitespace first, a chunk
+            # boundary, an error) goes the general way, which reads on or reports.
+            buffer = source.buffer
+            try:
+                obj, end = scan(buffer, source.pos)
+                after = _ITEM_END.match(buffer, end)
+            except (StopIteration, ValueError, RecursionError):
+                after = None
+            if after is None:
+                obj = decoder.value()
+            else:
+                source.pos = end
+                source.compact()
+            track = _plain_track(obj, shared)
+            if track is None:
+                track = self.track(obj)
             if track is not None:
                 yield track
+            if after is not None:
+                source.pos += after.end() - end
+                if after.group(1) == "]":
+                    return
+                continue
             char = source.peek()
             source.pos += 1
             if char == "]":
@@ -452,6 +491,74 @@ class _Reader:
                 raise source.error(
                     f"expected ',' or ']', found {char or 'end of input'!r}", source.pos - 1
                 )
+
+
+def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
+    """The track of a plain track object, or None when :meth:`_Reader.track` must build it.
+
+    Plain: only the keys of ``_PLAIN_TRACK_KEYS``, each of its usual JSON type, valid URIs
+    and numbers in range, so there is nothing to report. :meth:`_Reader.track` builds the
+    same track from it, only slower.
+    """
+    if type(obj) is not dict or not _PLAIN_TRACK_KEYS.issuperset(obj):
+        return None
+    get = obj.get
+    title = get("title")
+    creator = get("creator")
+    album = get("album")
+    track_num = get("trackNum")
+    duration: DurationMs | None = get("duration")
+    if not (
+        (title is None or type(title) is str)
+        and (creator is None or type(creator) is str)
+        and (album is None or type(album) is str)
+        and (track_num is None or (type(track_num) is int and track_num > 0))
+        and (duration is None or (type(duration) is int and duration >= 0))
+    ):
+        return None
+    locations = _plain_uris(get("location"))
+    identifiers = _plain_uris(get("identifier"))
+    if locations is None or identifiers is None:
+        return None
+    isrc = recording = None
+    provider_ids: Mapping[ProviderName, ProviderTrackId] = _NOTHING
+    extras: Mapping[str, Any] = _NOTHING
+    if identifiers:
+        isrc, recording, provider_ids, others = classify_identifiers(identifiers)
+        if others:
+            extras = {"xspf.identifiers": others}
+    return Track(
+        title=title or "",
+        artists=shared.credits(creator) if creator else (),
+        album=shared.album(album) if album else None,
+        duration_ms=duration,
+        isrc=isrc,
+        track_number=track_num,
+        provider_ids=provider_ids,
+        locations=locations,
+        musicbrainz_recording_id=recording,
+        extras=extras,
+    )
+
+
+def _plain_uris(value: Any) -> tuple[str, ...] | None:
+    """What :meth:`_Reader.uris` gives for ``value`` if it has nothing to report, else None."""
+    if value is None:
+        return ()
+    if type(value) is str:
+        value = value.strip()
+        return (value,) if valid_uri(value) else None
+    if type(value) is not list:
+        return None
+    result = []
+    for item in value:
+        if type(item) is not str:
+            return None
+        stripped = item.strip()
+        if not valid_uri(stripped):
+            return None
+        result.append(stripped)
+    return tuple(result)
 
 
 # -- writing --------------------------------------------------------------------------
@@ -484,6 +591,29 @@ def _extension(extension: Mapping[str, Any], on_change: Callable[[], None]) -> d
 
 
 def _track_object(track: Track, losses: LossCounter) -> dict[str, Any]:
+    plain = plain_track_fields(track, losses)
+    if plain is None:
+        return _general_track_object(track, losses)
+    locations, identifiers, title, creator, album, track_num, duration = plain
+    obj: dict[str, Any] = {}
+    if locations:
+        obj["location"] = list(locations)
+    if identifiers:
+        obj["identifier"] = list(identifiers)
+    if title is not None:
+        obj["title"] = title
+    if creator is not None:
+        obj["creator"] = creator
+    if album is not None:
+        obj["album"] = album
+    if track_num is not None:
+        obj["trackNum"] = track_num
+    if duration is not None:
+        obj["duration"] = duration
+    return obj
+
+
+def _general_track_object(track: Track, losses: LossCounter) -> dict[str, Any]:
     f = track_to_fields(track, losses, json=True)
     obj: dict[str, Any] = {}
     if f.locations:
