@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Final
@@ -53,6 +54,8 @@ ACCESS_TOKEN_TYPE: Final = "at+jwt"  # noqa: S105 - a JWT typ header value
 _ALGORITHM: Final = "HS256"
 _MIN_KEY_BYTES: Final = 32
 _REFRESH_PREFIX: Final = "rt1."
+MAX_VERIFIED_TOKENS: Final = 10_000
+"""Access tokens a process remembers as verified (by digest); the oldest are dropped first."""
 
 
 class SessionError(Exception):
@@ -137,6 +140,7 @@ class SessionManager:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.liveness = SessionLiveness(session_check_interval)
+        self._verified: dict[bytes, tuple[Principal, float]] = {}
         self.broadcast: RevocationBroadcast | None = None
         """Tells other processes about revocations (set by the app when Redis is there)."""
 
@@ -164,7 +168,27 @@ class SessionManager:
         )
 
     def decode_access_token(self, token: str) -> Principal:
-        """Verify signature, algorithm, ``typ``, ``iss``, ``aud`` and expiry (no database)."""
+        """Verify signature, algorithm, ``typ``, ``iss``, ``aud`` and expiry (no database).
+
+        A token verified before is recognised by its SHA-256 digest and only its expiry is
+        checked again: the rest of the verdict cannot change for the same bytes under the
+        same key, and a client sends the same token with every request until it expires.
+        """
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self._verified.get(digest)
+        if known is not None:
+            principal, expires = known
+            if time.time() < expires:
+                return principal
+            del self._verified[digest]  # expired: the full check below says so
+        principal, expires = self._verify(token)
+        verified = self._verified
+        if len(verified) >= MAX_VERIFIED_TOKENS:
+            del verified[next(iter(verified))]  # the oldest first
+        verified[digest] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -186,9 +210,10 @@ class SessionManager:
             raise SessionError("token-expired", "the access token has expired") from exc
         except jwt.InvalidTokenError as exc:
             raise SessionError("invalid-token", "the access token is invalid") from exc
-        return Principal(
+        principal = Principal(
             user_id=str(claims["sub"]), session_id=str(claims["sid"]), token_id=str(claims["jti"])
         )
+        return principal, float(claims["exp"])
 
     async def authenticate(self, token: str) -> Principal:
         """Verify an access token and check that its device session is still live."""

@@ -271,3 +271,47 @@ async def test_a_listener_that_subscribes_again_trusts_nothing(redis: Any) -> No
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+# ---------------------------------------------------------------- verified access tokens
+
+
+async def test_a_verified_token_is_remembered_until_it_expires(
+    engine: AsyncEngine, user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playlist_service.auth import _sessions
+
+    manager = _manager(engine, 60.0)
+    manager.access_ttl = 2
+    tokens = await manager.start(user)
+    verifications: list[str] = []
+    original = manager._verify
+
+    def counting(token: str) -> tuple[Any, float]:
+        verifications.append(token)
+        return original(token)
+
+    monkeypatch.setattr(manager, "_verify", counting)
+    first = manager.decode_access_token(tokens.access_token)
+    assert manager.decode_access_token(tokens.access_token) == first
+    assert len(verifications) == 1  # the second time only the expiry was checked
+    tampered = tokens.access_token[:-2] + ("A" if tokens.access_token[-2] != "A" else "B") + "x"
+    with pytest.raises(SessionError) as refused:
+        manager.decode_access_token(tampered)
+    assert refused.value.code == "invalid-token"
+    await asyncio.sleep(2.1)
+    with pytest.raises(SessionError, match="expired"):
+        manager.decode_access_token(tokens.access_token)
+    assert _sessions.MAX_VERIFIED_TOKENS >= 1000
+
+
+async def test_verified_tokens_are_bounded(
+    engine: AsyncEngine, user: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playlist_service.auth import _sessions
+
+    monkeypatch.setattr(_sessions, "MAX_VERIFIED_TOKENS", 2)
+    manager = _manager(engine, 60.0)
+    for _ in range(4):
+        manager.decode_access_token((await manager.start(user)).access_token)
+    assert len(manager._verified) == 2
