@@ -92,6 +92,11 @@ class DeviceSession:
     expires_at: dt.datetime
 
 
+_SESSION_STATE = sa.select(sessions.c.user_id, sessions.c.revoked_at, sessions.c.expires_at).where(
+    sessions.c.id == sa.bindparam("sid", type_=sessions.c.id.type)
+)
+"""What :meth:`SessionManager.authenticate` asks of a session (built once, bound per call)."""
+
 RevocationBroadcast = Callable[[str | None, str | None], Awaitable[None]]
 """``(session_id, user_id)`` -> tell every other process to forget them."""
 
@@ -222,13 +227,7 @@ class SessionManager:
         if self.liveness.is_live(principal.session_id, principal.user_id, now):
             return principal
         async with read_only(self.engine) as conn:
-            row = (
-                await conn.execute(
-                    sa.select(
-                        sessions.c.user_id, sessions.c.revoked_at, sessions.c.expires_at
-                    ).where(sessions.c.id == principal.session_id)
-                )
-            ).first()
+            row = (await conn.execute(_SESSION_STATE, {"sid": principal.session_id})).first()
         if row is None or row.user_id != principal.user_id:
             raise SessionError("session-revoked", "the session no longer exists")
         if row.revoked_at is not None:

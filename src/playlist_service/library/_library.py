@@ -89,6 +89,17 @@ _STORED_COLUMNS = (
     stored_playlists.c.updated_at,
 )
 _STORED_NAMES = tuple(column.name for column in _STORED_COLUMNS)
+_USER_ID = sa.bindparam("user_id", type_=stored_playlists.c.user_id.type)
+# One round trip per page: the window count rides along with the rows. Statements on hot
+# paths are built once with bound parameters (building one costs more than running it).
+_PAGE_WITH_TOTAL = (
+    sa.select(*_STORED_COLUMNS, sa.func.count().over().label("total"))
+    .where(stored_playlists.c.user_id == _USER_ID)
+    .order_by(stored_playlists.c.created_at.desc(), stored_playlists.c.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+    .offset(sa.bindparam("offset", type_=sa.Integer))
+)
+_COUNT_OF_USER = sa.select(sa.func.count()).where(stored_playlists.c.user_id == _USER_ID)
 
 
 def _insert_ignore(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -180,28 +191,15 @@ class Library:
         self, user_id: str, *, limit: int = 50, offset: int = 0
     ) -> tuple[list[StoredPlaylist], int]:
         """A page of the user's stored playlists (newest first) and the total count."""
-        t = stored_playlists
-        total_column = sa.func.count().over().label("total")
+        page = {"user_id": user_id, "limit": limit, "offset": offset}
         async with read_only(self.engine) as conn:
-            # One round trip: the window count rides along with the page.
-            rows = (
-                await conn.execute(
-                    sa.select(*_STORED_COLUMNS, total_column)
-                    .where(t.c.user_id == user_id)
-                    .order_by(t.c.created_at.desc(), t.c.id)
-                    .limit(limit)
-                    .offset(offset)
-                )
-            ).all()
+            rows = (await conn.execute(_PAGE_WITH_TOTAL, page)).all()
             if rows:
                 total = int(rows[0].total)
             elif offset == 0:
                 total = 0
             else:  # a page past the end carries no count: ask for it
-                counted = await conn.scalar(
-                    sa.select(sa.func.count()).where(t.c.user_id == user_id)
-                )
-                total = int(counted or 0)
+                total = int(await conn.scalar(_COUNT_OF_USER, page) or 0)
         items = [StoredPlaylist(**{k: row._mapping[k] for k in _STORED_NAMES}) for row in rows]
         return items, total
 

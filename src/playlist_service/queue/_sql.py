@@ -202,7 +202,10 @@ class SqlJobQueue:
         event = {"job_id": values["id"], "seq": 1, "at": now, "type": "queued"}
         event["data"] = {"kind": kind}
         if conn.dialect.name == "postgresql":
-            await conn.execute(_insert_job_statement(values, event, announce=delay <= 0))
+            statement = _INSERT_JOB_AND_ANNOUNCE if delay <= 0 else _INSERT_JOB
+            parameters = {f"job_{name}": value for name, value in values.items()}
+            parameters.update({f"event_{name}": value for name, value in event.items()})
+            await conn.execute(statement, {**parameters, "channel": WAKEUP_CHANNEL})
             return _job_from_values(values)
         await conn.execute(jobs.insert().values(values))
         await conn.execute(job_events.insert().values(event))
@@ -770,26 +773,31 @@ class SqlJobQueue:
         return JobEvent(job_id=job_id, seq=seq, at=at, type=type, data=payload)
 
 
-def _insert_job_statement(
-    job: Mapping[str, Any], event: Mapping[str, Any], *, announce: bool
-) -> sa.Select[Any]:
-    """PostgreSQL: insert the job and its first event and ``NOTIFY`` workers, in one statement.
+def _insert_job_statement(*, announce: bool) -> sa.Select[Any]:
+    """PostgreSQL: insert a job and its first event (and ``NOTIFY`` workers) in one statement.
 
     Data-modifying ``WITH`` parts always run to completion, so one round trip does what
     three statements inside ``BEGIN``/``COMMIT`` did; the statement is atomic on its own and
-    the notification is delivered when it commits.
+    the notification is delivered when it commits. Built once with bound parameters
+    (``job_<column>``, ``event_<column>``, ``channel``): building a statement per request
+    costs more CPU than running it.
     """
-    new_job = jobs.insert().values(dict(job)).returning(jobs.c.id).cte("new_job")
+    new_job = (
+        jobs.insert()
+        .values({c.name: sa.bindparam(f"job_{c.name}", type_=c.type) for c in _JOB_INSERT_COLUMNS})
+        .returning(jobs.c.id)
+        .cte("new_job")
+    )
     new_event = (
         job_events.insert()
         .from_select(
             ["job_id", "seq", "at", "type", "data"],
             sa.select(
                 new_job.c.id,
-                sa.literal(event["seq"], job_events.c.seq.type),
-                sa.literal(event["at"], job_events.c.at.type),
-                sa.literal(event["type"], job_events.c.type.type),
-                sa.literal(event["data"], job_events.c.data.type),
+                *(
+                    sa.bindparam(f"event_{name}", type_=job_events.c[name].type)
+                    for name in ("seq", "at", "type", "data")
+                ),
             ),
         )
         .returning(job_events.c.seq)
@@ -797,8 +805,33 @@ def _insert_job_statement(
     )
     inserted = sa.select(sa.func.count()).select_from(new_event).scalar_subquery()
     if announce:
-        return sa.select(inserted, sa.func.pg_notify(WAKEUP_CHANNEL, job["kind"]))
+        channel = sa.bindparam("channel", type_=sa.String)
+        kind = sa.bindparam("job_kind", type_=jobs.c.kind.type)
+        return sa.select(inserted, sa.func.pg_notify(channel, kind))
     return sa.select(inserted)
+
+
+_JOB_INSERT_COLUMNS = tuple(
+    jobs.c[name]
+    for name in (
+        "id",
+        "kind",
+        "owner_id",
+        "state",
+        "payload",
+        "attempts",
+        "max_attempts",
+        "run_after",
+        "fence",
+        "cancel_requested",
+        "event_seq",
+        "webhook_url",
+        "created_at",
+        "updated_at",
+    )
+)
+_INSERT_JOB_AND_ANNOUNCE = _insert_job_statement(announce=True)
+_INSERT_JOB = _insert_job_statement(announce=False)
 
 
 def _job_from_values(row: Mapping[Any, Any]) -> Job:

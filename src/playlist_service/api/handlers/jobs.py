@@ -165,6 +165,12 @@ async def _enqueue(
     return response
 
 
+_OWNED_PLAYLIST = sa.select(stored_playlists.c.id).where(
+    stored_playlists.c.id == sa.bindparam("playlist_id", type_=stored_playlists.c.id.type),
+    stored_playlists.c.user_id == sa.bindparam("user_id", type_=stored_playlists.c.user_id.type),
+)
+
+
 async def _check_source(request: web.Request, user_id: str, source: Any) -> dict[str, Any]:
     if not isinstance(source, dict) or len(source) != 1:
         raise ProblemError(
@@ -181,11 +187,7 @@ async def _check_source(request: web.Request, user_id: str, source: Any) -> dict
         )
     async with read_only(request.app[keys.ENGINE]) as conn:
         found = (
-            await conn.execute(
-                sa.select(stored_playlists.c.id).where(
-                    stored_playlists.c.id == playlist_id, stored_playlists.c.user_id == user_id
-                )
-            )
+            await conn.execute(_OWNED_PLAYLIST, {"playlist_id": playlist_id, "user_id": user_id})
         ).first()
     if found is None:
         raise ProblemError(404, "playlist-not-found", "no such stored playlist")
