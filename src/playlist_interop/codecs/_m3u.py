@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import io
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from playlist_interop.codecs._base import (
@@ -17,7 +19,7 @@ from playlist_interop.codecs._base import (
     emit_warning,
     open_source,
 )
-from playlist_interop.codecs._text import find_control, head_text, iter_lines
+from playlist_interop.codecs._text import find_control, head_text, iter_line_batches
 from playlist_interop.codecs._winamp import (
     LossTally,
     clean_text,
@@ -49,6 +51,15 @@ _SPACE = re.compile(r"\s*")
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{2,5}$")
 _FLUSH_LINES = 2048
+_CACHE_SIZE = 16384  # distinct artists/albums/durations kept per read: memory stays bounded
+_NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
+
+
+class _Unknown(enum.Enum):
+    UNKNOWN = enum.auto()
+
+
+_UNKNOWN = _Unknown.UNKNOWN
 _KNOWN = frozenset(
     {"EXTM3U", "EXTINF", "PLAYLIST", "EXTALB", "EXTART", "EXTGENRE", "EXTIMG", "EXTGRP"}
 )
@@ -95,6 +106,18 @@ def _format_attributes(
     return "".join(parts)
 
 
+def _cached_seconds(cache: dict[str, DurationMs | None], text: str) -> DurationMs | _Unknown | None:
+    """:func:`parse_seconds` of ``text``, kept in ``cache``; ``_UNKNOWN`` when not a number."""
+    try:
+        value = parse_seconds(text)
+    except ValueError:
+        return _UNKNOWN
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[text] = value
+    return value
+
+
 def _looks_like_location(line: str) -> bool:
     if "\t" in line or '"' in line or line.count(",") >= 2 or line.count(";") >= 2:
         return False
@@ -134,6 +157,22 @@ class _Entry:
         self.genres: list[str] = []
         self.image: str | None = None
 
+    @classmethod
+    def of(
+        cls,
+        extinf_line: int | None,
+        duration: DurationMs | None,
+        display: str | None,
+        album: str | None,
+    ) -> _Entry:
+        """The entry the fast mode of :meth:`_Reader.tracks` has read so far."""
+        entry = cls()
+        entry.extinf_line = extinf_line
+        entry.duration = duration
+        entry.display = display
+        entry.album = album
+        return entry
+
     def has_track_data(self) -> bool:
         return (
             self.extinf_line is not None
@@ -148,62 +187,155 @@ class _Reader:
     """One pass over an M3U file; collects playlist metadata while yielding tracks."""
 
     def __init__(
-        self, *, strict: bool, on_warning: WarningHandler | None, utf8_declared: bool
+        self,
+        *,
+        strict: bool,
+        on_warning: WarningHandler | None,
+        utf8_declared: bool,
+        fast: bool = True,
     ) -> None:
         self.strict = strict
         self.on_warning = on_warning
         self.utf8_declared = utf8_declared
+        self.fast = fast
+        """Whether common entries take the fast mode; tests turn it off to compare."""
         self.name: str | None = None
         self.header_attributes: dict[str, str] = {}
         self.preamble: list[str] = []
         self.trailer: list[str] = []
         self.group: str | None = None
         self.count = 0
+        self.credits: dict[str, tuple[ArtistCredit, ...]] = {}
+        """Artist credits by name: equal values, so tracks share them (bounded)."""
+        self.albums: dict[str, Album] = {}
+        """Albums without artists by title, shared like :attr:`credits`."""
 
     def warn(self, reason: str, line: int | None = None, column: int | None = None) -> None:
         emit_warning(FormatWarning(reason, codec=_NAME, line=line, column=column), self.on_warning)
 
     def tracks(self, stream: BinaryIO) -> Iterator[Track]:
+        """Yield the tracks of ``stream`` in order.
+
+        Lines are handled in two modes. The fast mode keeps the common entry (an
+        ``#EXTINF`` without attributes, an ``#EXTALB``, a location) in local variables;
+        any other line turns the entry into an :class:`_Entry` and the general mode
+        handles it from that line to its location, with the same result.
+        """
+
         def fallback(line: int, encoding: str) -> None:
             if self.utf8_declared or encoding != "windows-1252":
                 self.warn(f"text is not valid Unicode; read as {encoding}", line)
 
-        entry = _Entry()
-        lines = iter_lines(
+        batches = iter_line_batches(
             stream,
             codec=_NAME,
             strict=self.strict,
             utf8_declared=self.utf8_declared,
             on_fallback=fallback,
         )
-        for number, raw in lines:
-            line = raw.strip()
-            if not line:
-                continue
-            if not line.isprintable():
-                column = find_control(line)
-                if column is not None:
-                    reason = f"control character U+{ord(line[column]):04X} in a line"
-                    if self.strict:
-                        raise PlaylistFormatError(
-                            reason, codec=_NAME, line=number, column=column + 1
-                        )
-                    self.warn(f"{reason}; line skipped", number, column + 1)
+        credits = self.credits
+        albums = self.albums
+        durations: dict[str, DurationMs | None] = {}
+        entry: _Entry | None = None if self.fast else _Entry()  # None: the fast mode
+        extinf_line: int | None = None
+        duration: DurationMs | None = None
+        display: str | None = None
+        album_title: str | None = None
+        for first, batch in batches:
+            number = first - 1
+            printable = "".join(batch).isprintable()
+            for raw in batch:
+                number += 1
+                line = raw.strip()
+                if not line:
                     continue
-            if line[0] == "#":
-                if line.startswith("#EXTINF:") and entry.extinf_line is None:
-                    self._extinf(line[8:], number, entry)  # the common case, without a regex
-                else:
-                    entry = self._directive(line, number, entry)
-                continue
-            yield self._track(entry, line)
-            self.count += 1
-            entry = _Entry()
+                if not printable and not line.isprintable():
+                    column = find_control(line)
+                    if column is not None:
+                        reason = f"control character U+{ord(line[column]):04X} in a line"
+                        if self.strict:
+                            raise PlaylistFormatError(
+                                reason, codec=_NAME, line=number, column=column + 1
+                            )
+                        self.warn(f"{reason}; line skipped", number, column + 1)
+                        continue
+                if entry is None:
+                    if line[0] != "#":
+                        if display is None:
+                            artist, title = None, ""
+                        else:
+                            artist, title = split_display(display)
+                        artists = () if not artist else credits.get(artist) or self.credit(artist)
+                        album = None
+                        if album_title is not None:
+                            album = albums.get(album_title) or self.album(album_title, None)
+                        group = self.group
+                        yield Track(
+                            title=title,
+                            artists=artists,
+                            album=album,
+                            duration_ms=duration,
+                            locations=(line,),
+                            extras=_NO_EXTRAS if group is None else {GROUP: group},
+                        )
+                        self.count += 1
+                        extinf_line = duration = display = album_title = None
+                        continue
+                    if line.startswith("#EXTINF:"):
+                        if extinf_line is None:
+                            body = line[8:]
+                            if '"' not in body and "=" not in body:
+                                duration_text, comma, rest = body.partition(",")
+                                duration_text = duration_text.strip()
+                                parsed = durations.get(duration_text, _UNKNOWN)
+                                if parsed is _UNKNOWN and duration_text and comma:
+                                    parsed = _cached_seconds(durations, duration_text)
+                                if parsed is not _UNKNOWN and comma:
+                                    extinf_line, duration, display = number, parsed, rest
+                                    continue
+                    elif line.startswith("#EXTALB:"):
+                        album_title = line[8:].strip() or None
+                        continue
+                    entry = _Entry.of(extinf_line, duration, display, album_title)
+                if line[0] == "#":
+                    if line.startswith("#EXTINF:") and entry.extinf_line is None:
+                        self._extinf(line[8:], number, entry)  # without a regex
+                    else:
+                        entry = self._directive(line, number, entry)
+                    continue
+                yield self._track(entry, line)
+                self.count += 1
+                entry = None if self.fast else _Entry()
+                extinf_line = duration = display = album_title = None
+        if entry is None:
+            entry = _Entry.of(extinf_line, duration, display, album_title)
         if entry.extinf_line is not None:
             self.warn("#EXTINF without a location after it; ignored", entry.extinf_line)
         elif entry.has_track_data():
             self.warn("entry directives without a location at the end; ignored")
         self.trailer = entry.before + entry.after
+
+    def credit(self, name: str) -> tuple[ArtistCredit, ...]:
+        """``(ArtistCredit(name),)``, shared by the tracks of one read (see :attr:`credits`)."""
+        credits = self.credits
+        found = credits.get(name)
+        if found is None:
+            if len(credits) >= _CACHE_SIZE:
+                credits.clear()
+            found = credits[name] = (ArtistCredit(name),)
+        return found
+
+    def album(self, title: str, artist: str | None) -> Album:
+        """``Album(title, (ArtistCredit(artist),))``, shared like :meth:`credit`."""
+        if artist is None:
+            albums = self.albums
+            found = albums.get(title)
+            if found is None:
+                if len(albums) >= _CACHE_SIZE:
+                    albums.clear()
+                found = albums[title] = Album(title=title)
+            return found
+        return Album(title=title, artists=self.credit(artist))
 
     def _directive(self, line: str, number: int, entry: _Entry) -> _Entry:
         match = _DIRECTIVE.match(line)
@@ -284,8 +416,7 @@ class _Reader:
         artist, title = (None, "") if entry.display is None else split_display(entry.display)
         album = None
         if entry.album is not None:
-            album_artists = (ArtistCredit(entry.album_artist),) if entry.album_artist else ()
-            album = Album(title=entry.album, artists=album_artists)
+            album = self.album(entry.album, entry.album_artist or None)
         extras: dict[str, Any] = {}
         if entry.attributes:
             extras[ATTRIBUTES] = entry.attributes
@@ -299,7 +430,7 @@ class _Reader:
             extras[ALBUM_ARTIST] = entry.album_artist
         return Track(
             title=title,
-            artists=(ArtistCredit(artist),) if artist else (),
+            artists=self.credit(artist) if artist else (),
             album=album,
             duration_ms=entry.duration,
             locations=(location,),

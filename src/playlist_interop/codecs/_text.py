@@ -41,6 +41,7 @@ __all__ = [
     "decode_legacy",
     "find_control",
     "head_text",
+    "iter_line_batches",
     "iter_lines",
 ]
 
@@ -139,11 +140,21 @@ def _transcode(
         ) from exc
 
 
-def _raw_lines(chunks: Iterator[bytes], max_line_bytes: int, codec: str) -> Iterator[bytes]:
-    """Split chunks at CR, LF and CRLF; yields lines without their ends."""
+def _too_long(max_line_bytes: int, codec: str, line: int) -> PlaylistFormatError:
+    return PlaylistFormatError(f"line longer than {max_line_bytes} bytes", codec=codec, line=line)
+
+
+def _raw_blocks(chunks: Iterator[bytes], max_line_bytes: int, codec: str) -> Iterator[bytes]:
+    """Cut chunks into blocks of whole lines, each line still ending in CR, LF or CRLF.
+
+    Only the last block (the file's last line, when it has no line end) lacks one. A CRLF
+    split across chunks stays one line end. Errors come in line order: a block is cut
+    short before a line longer than ``max_line_bytes`` and the error raised after it, so
+    a caller sees every line before the long one first.
+    """
     rest = b""
     skip_lf = False
-    line_number = 0
+    line_number = 0  # lines in the blocks yielded so far
     for chunk in chunks:
         if not chunk:
             continue
@@ -154,30 +165,115 @@ def _raw_lines(chunks: Iterator[bytes], max_line_bytes: int, codec: str) -> Iter
         data = rest + chunk if rest else chunk
         if not data:
             continue
-        lines = data.splitlines()
-        last_byte = data[-1:]
-        if last_byte == b"\r":
-            skip_lf = True
-            rest = b""
-        elif last_byte == b"\n":
-            rest = b""
-        else:
-            rest = lines.pop()
-            if len(rest) > max_line_bytes:
-                raise PlaylistFormatError(
-                    f"line longer than {max_line_bytes} bytes",
-                    codec=codec,
-                    line=line_number + len(lines) + 1,
-                )
-        for line in lines:
-            line_number += 1
-            if len(line) > max_line_bytes:
-                raise PlaylistFormatError(
-                    f"line longer than {max_line_bytes} bytes", codec=codec, line=line_number
-                )
-            yield line
+        end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+        block, rest = data[:end], data[end:]
+        skip_lf = end == len(data) and data.endswith(b"\r")
+        count = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+        if len(rest) > max_line_bytes:
+            raise _too_long(max_line_bytes, codec, line_number + count + 1)
+        if len(block) > max_line_bytes:
+            offset = 0
+            for index, line in enumerate(block.splitlines(keepends=True)):
+                if len(line.rstrip(b"\r\n")) > max_line_bytes:
+                    if offset:
+                        yield block[:offset]
+                    raise _too_long(max_line_bytes, codec, line_number + index + 1)
+                offset += len(line)
+        line_number += count
+        if block:
+            yield block
     if rest:
         yield rest
+
+
+def _split(text: str) -> list[str]:
+    """Lines of ``text`` (whole lines from :func:`_raw_blocks`) without their ends.
+
+    Only CR, LF and CRLF end lines, as in ``bytes.splitlines``; ``str.splitlines`` would
+    also split at form feeds and Unicode line separators.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def iter_line_batches(
+    stream: BinaryIO,
+    *,
+    codec: str,
+    strict: bool = False,
+    utf8_declared: bool = False,
+    on_fallback: Callable[[int, str], None] | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(number of the first line, lines)`` batches of ``stream``'s lines.
+
+    The same lines, numbers, errors and ``on_fallback`` calls as :func:`iter_lines`, in
+    the same order relative to the lines (a batch ends where ``on_fallback`` is called or
+    an error is raised), but decoded a block at a time: the loop over lines is the
+    caller's, which is what makes the line-based codecs fast. Arguments as in
+    :func:`iter_lines`.
+    """
+    head = stream.read(_CHUNK)
+    encoding, skip = _detect(head)
+    chunks = _chunks(stream, head[skip:])
+    declared = utf8_declared or encoding is not None
+    if encoding in {None, "utf-8"}:
+        if b"\x00" in head:
+            line = head[: head.index(b"\x00")].count(b"\n") + 1
+            raise PlaylistFormatError(
+                "binary data (NUL bytes), not a text playlist", codec=codec, line=line
+            )
+        replaced = False
+    else:
+        chunks = _transcode(chunks, encoding, strict=strict, codec=codec)
+        replaced = not strict  # the decoder put U+FFFD for invalid bytes
+    fallback_seen = False
+    number = 1
+    for block in _raw_blocks(chunks, max_line_bytes, codec):
+        try:
+            lines = _split(block.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines = []
+            for raw in block.splitlines():
+                try:
+                    lines.append(raw.decode("utf-8"))
+                    continue
+                except UnicodeDecodeError as exc:
+                    if strict and declared:
+                        if lines:
+                            yield number, lines
+                        raise PlaylistFormatError(
+                            f"invalid {(encoding or 'utf-8').upper()} text: {exc.reason}",
+                            codec=codec,
+                            line=number + len(lines),
+                            column=exc.start + 1,
+                        ) from exc
+                lines.append(decode_legacy(raw))
+                if not fallback_seen:
+                    fallback_seen = True
+                    if on_fallback is not None:
+                        if len(lines) > 1:
+                            yield number, lines[:-1]
+                            number += len(lines) - 1
+                            del lines[:-1]
+                        on_fallback(number, "windows-1252")
+        if replaced and not fallback_seen:
+            first = next((i for i, line in enumerate(lines) if "\ufffd" in line), None)
+            if first is not None:
+                fallback_seen = True
+                if on_fallback is not None:
+                    if first:
+                        yield number, lines[:first]
+                        number += first
+                        del lines[:first]
+                    on_fallback(number, "replacement characters")
+        if lines:
+            yield number, lines
+            number += len(lines)
 
 
 def iter_lines(
@@ -207,42 +303,17 @@ def iter_lines(
         PlaylistFormatError: binary data, an over-long line, or (strict) invalid text in
             a declared encoding.
     """
-    head = stream.read(_CHUNK)
-    encoding, skip = _detect(head)
-    chunks = _chunks(stream, head[skip:])
-    declared = utf8_declared or encoding is not None
-    if encoding in {None, "utf-8"}:
-        if b"\x00" in head:
-            line = head[: head.index(b"\x00")].count(b"\n") + 1
-            raise PlaylistFormatError(
-                "binary data (NUL bytes), not a text playlist", codec=codec, line=line
-            )
-    else:
-        chunks = _transcode(chunks, encoding, strict=strict, codec=codec)
-    fallback_seen = False
-    for line_number, raw in enumerate(_raw_lines(chunks, max_line_bytes, codec), 1):
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if strict and declared:
-                raise PlaylistFormatError(
-                    f"invalid {(encoding or 'utf-8').upper()} text: {exc.reason}",
-                    codec=codec,
-                    line=line_number,
-                    column=exc.start + 1,
-                ) from exc
-            text = decode_legacy(raw)
-            if not fallback_seen:
-                fallback_seen = True
-                if on_fallback is not None:
-                    on_fallback(line_number, "windows-1252")
-        if (
-            not strict
-            and encoding not in {None, "utf-8"}
-            and "\ufffd" in text
-            and not fallback_seen
-        ):
-            fallback_seen = True
-            if on_fallback is not None:
-                on_fallback(line_number, "replacement characters")
-        yield line_number, (text + "\n") if keep_ends else text
+    batches = iter_line_batches(
+        stream,
+        codec=codec,
+        strict=strict,
+        utf8_declared=utf8_declared,
+        on_fallback=on_fallback,
+        max_line_bytes=max_line_bytes,
+    )
+    for first, lines in batches:
+        if keep_ends:
+            for number, line in enumerate(lines, first):
+                yield number, line + "\n"
+        else:
+            yield from enumerate(lines, first)

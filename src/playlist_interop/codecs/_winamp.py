@@ -93,8 +93,12 @@ def parse_seconds(text: str) -> DurationMs | None:
         ValueError: ``text`` is not a number of seconds.
     """
     value = text.strip()
-    if value.isascii() and value.isdigit() and len(value) <= 12:
-        return DurationMs(int(value) * 1000)
+    if value.isascii():
+        if value.isdigit() and len(value) <= 12:
+            return DurationMs(int(value) * 1000)
+        whole, _, fraction = value.partition(".")
+        if whole.isdigit() and fraction.isdigit() and len(whole) <= 12 and len(fraction) <= 9:
+            return DurationMs(round(float(value) * 1000))  # what the general case gives
     if not _NUMBER.fullmatch(value):
         raise ValueError(f"not a number of seconds: {value!r}")
     if value.startswith("-"):

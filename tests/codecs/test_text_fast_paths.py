@@ -1,0 +1,230 @@
+"""The fast paths of the line-based codecs give exactly what their general paths give.
+
+Line splitting is checked against a plain reference (``bytes.splitlines`` and a decode per
+line) and against itself with tiny chunks, so every line end and multi-byte character
+falls on a chunk boundary somewhere. The M3U reader is run with its fast mode on and off
+over the same bytes: tracks, playlist data, warnings and errors must not differ.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from playlist_interop.codecs import _text
+from playlist_interop.codecs._m3u import _Reader
+from playlist_interop.codecs._text import decode_legacy, iter_line_batches, iter_lines
+from playlist_interop.errors import PlaylistFormatError
+
+_FRAGMENTS = [
+    b"a",
+    b"#EXTINF:1,x",
+    b" ",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b"\x0c",
+    b"\x1c",
+    b"\xc2\x85",
+    b"\xe2\x80\xa8",
+    b"\xc3\xa9",
+    b"\xe9",
+    b"\xff",
+    b"\x80",
+    b"\t",
+]
+
+_bytes = st.lists(st.sampled_from(_FRAGMENTS), max_size=40).map(b"".join)
+
+
+@contextlib.contextmanager
+def chunk_size(size: int) -> Iterator[None]:
+    """Read ``size`` bytes at a time in :mod:`_text` inside the block."""
+    saved = _text._CHUNK
+    _text._CHUNK = size
+    try:
+        yield
+    finally:
+        _text._CHUNK = saved
+
+
+def _lines(data: bytes, **options: object) -> list[tuple[object, ...]]:
+    """``iter_lines`` as a list of events: lines, fallbacks and the error, in order."""
+    events: list[tuple[object, ...]] = []
+    try:
+        for number, line in iter_lines(
+            io.BytesIO(data),
+            codec="test",
+            on_fallback=lambda line, encoding: events.append(("fallback", line, encoding)),
+            **options,  # type: ignore[arg-type]
+        ):
+            events.append((number, line))
+    except PlaylistFormatError as exc:
+        events.append(("error", str(exc), exc.line, exc.column))
+    return events
+
+
+def _reference(data: bytes) -> list[tuple[object, ...]]:
+    """What ``iter_lines`` gives for BOM-less 8-bit text without NUL bytes."""
+    events: list[tuple[object, ...]] = []
+    fallback = False
+    for number, raw in enumerate(data.splitlines(), 1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = decode_legacy(raw)
+            if not fallback:
+                fallback = True
+                events.append(("fallback", number, "windows-1252"))
+        events.append((number, text))
+    return events
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=_bytes, size=st.integers(1, 9))
+def test_lines_match_the_reference_at_any_chunk_size(data: bytes, size: int) -> None:
+    with chunk_size(size):
+        assert _lines(data) == _reference(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=_bytes,
+    size=st.integers(4, 9),  # the first read still holds the byte order mark
+    strict=st.booleans(),
+    declared=st.booleans(),
+    bom=st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"]),
+)
+def test_chunk_size_changes_nothing(
+    data: bytes,
+    size: int,
+    strict: bool,
+    declared: bool,
+    bom: bytes,
+) -> None:
+    options = {"strict": strict, "utf8_declared": declared}
+    expected = _lines(bom + data, **options)
+    with chunk_size(size):
+        assert _lines(bom + data, **options) == expected
+
+
+def test_batches_are_the_lines_with_their_numbers() -> None:
+    data = "one\r\ntwo\rthree\n\nfive\u2028still five\x0cstill\n".encode()
+    batches = list(iter_line_batches(io.BytesIO(data), codec="test"))
+    flat = [(first + i, line) for first, lines in batches for i, line in enumerate(lines)]
+    assert flat == list(iter_lines(io.BytesIO(data), codec="test"))
+    assert [line for _, line in flat] == [
+        "one",
+        "two",
+        "three",
+        "",
+        "five\u2028still five\x0cstill",
+    ]
+
+
+def test_a_fallback_is_reported_after_the_lines_before_it() -> None:
+    seen: list[object] = []
+    data = b"one\ntwo\nd\xe9j\xe0\nfour\n"
+    batches = iter_line_batches(
+        io.BytesIO(data), codec="test", on_fallback=lambda line, _: seen.append(("fallback", line))
+    )
+    for first, lines in batches:
+        seen.append((first, lines))
+    assert seen == [(1, ["one", "two"]), ("fallback", 3), (3, ["d\xe9j\xe0", "four"])]
+
+
+def test_a_long_line_raises_after_the_lines_before_it() -> None:
+    data = b"ab\ncd\n" + b"x" * 10 + b"\nef\n"
+    with chunk_size(4):
+        events = _lines(data, max_line_bytes=8)
+    error = ("error", "test line 3: line longer than 8 bytes", 3, None)
+    assert events == [(1, "ab"), (2, "cd"), error]
+
+
+# --- M3U: fast mode against the general mode --------------------------------------------
+
+_M3U_LINES = st.sampled_from(
+    [
+        "#EXTM3U",
+        "#PLAYLIST:Name",
+        "#EXTINF:120,Artist - Title",
+        "#EXTINF:127.919,Artist 1 - Song number 1 (Remastered)",
+        "#EXTINF:-1,Radio (#1 - 553/1000) 1.FM",
+        "#EXTINF:5,A -B - C",
+        "#EXTINF:5, A  - B ",
+        "#EXTINF:5,Artist -",
+        "#EXTINF:5,",
+        "#EXTINF:5",
+        "#EXTINF: 5 ,Title",
+        "#EXTINF:abc,Title",
+        "#EXTINF:,Title",
+        "#EXTINF:12.,T",
+        "#EXTINF:1234567890123,T",
+        '#EXTINF:-1 tvg-id="x" group-title="News",Channel',
+        "#extinf:3,lower - case",
+        "#EXTALB:Album",
+        "#EXTALB: Spaced ",
+        "#EXTALB:",
+        "#EXTART:Album Artist",
+        "#EXTGENRE:Rock",
+        "#EXTIMG:http://x/i.png",
+        "#EXTGRP:Group",
+        "#EXTVLCOPT:network-caching=1000",
+        "# a comment",
+        "/music/a.mp3",
+        "  /music/spaced.mp3  ",
+        "C:\\Music\\b.flac",
+        "http://example.com/stream",
+        "",
+        "   ",
+        "\ttabbed.mp3",
+        "bad\x01control.mp3",
+        "caf\xe9.mp3",
+        "#EXT-X-TARGETDURATION:10",
+    ]
+)
+
+
+def _m3u_outcome(data: bytes, *, fast: bool, strict: bool) -> tuple[object, list[str]]:
+    caught: list[str] = []
+    reader = _Reader(
+        strict=strict,
+        on_warning=lambda w: caught.append(str(w)),
+        utf8_declared=False,
+        fast=fast,
+    )
+    outcome: object
+    try:
+        tracks = list(reader.tracks(io.BytesIO(data)))
+        outcome = (
+            tracks,
+            reader.name,
+            reader.preamble,
+            reader.trailer,
+            reader.header_attributes,
+            reader.group,
+        )
+    except PlaylistFormatError as exc:
+        outcome = (str(exc), exc.line, exc.column)
+    return outcome, caught
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    lines=st.lists(_M3U_LINES, max_size=30),
+    end=st.sampled_from(["\n", "\r\n", "\r"]),
+    strict=st.booleans(),
+    size=st.sampled_from([7, 64, 1 << 16]),
+)
+def test_m3u_fast_mode_reads_like_the_general_mode(
+    lines: list[str], end: str, strict: bool, size: int
+) -> None:
+    data = end.join(lines).encode("utf-8")
+    with chunk_size(size):
+        fast = _m3u_outcome(data, fast=True, strict=strict)
+        general = _m3u_outcome(data, fast=False, strict=strict)
+    assert fast == general
