@@ -32,6 +32,7 @@ def _print_to_stderr(text: object) -> None:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from playlist_service._loop import loop_factory
     from playlist_service.app import create_app
     from playlist_service.logging import AccessLogger, configure_logging
 
@@ -42,6 +43,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=settings.port,
         access_log_class=AccessLogger,
         print=_print_to_stderr,
+        loop=loop_factory(settings.event_loop)(),
     )
     return 0
 
@@ -107,6 +109,7 @@ def _rotate_arguments(parser: argparse.ArgumentParser) -> None:
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     import attrs
 
+    from playlist_service._loop import loop_factory
     from playlist_service.logging import configure_logging
     from playlist_service.worker import WorkerOptions, run_worker
 
@@ -114,7 +117,8 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     options = WorkerOptions.from_env()
     if args.concurrency:
         options = attrs.evolve(options, concurrency=args.concurrency)
-    asyncio.run(run_worker(settings, options))
+    with asyncio.Runner(loop_factory=loop_factory(settings.event_loop)) as runner:
+        runner.run(run_worker(settings, options))
     return 0
 
 

@@ -42,6 +42,8 @@ Variable                                           Meaning
 ``PLAYLIST_SERVICE_MUSICBRAINZ_USER_AGENT``        ``App/1.0 ( contact )`` sent to MusicBrainz
 ``PLAYLIST_SERVICE_MIGRATION_TIMEOUT``             seconds for schema migrations (60)
 ``PLAYLIST_SERVICE_DEMO``                          ``1`` starts the provider emulators
+``PLAYLIST_SERVICE_EVENT_LOOP``                    ``auto`` (uvloop when installed),
+                                                   ``uvloop`` or ``asyncio``
 ``PLAYLIST_SERVICE_CORS_ORIGINS``                  comma list of allowed browser origins
 ``PLAYLIST_SERVICE_TRUSTED_PROXIES``               comma list of proxy networks (CIDR)
 ``PLAYLIST_SERVICE_RATE_LIMIT``                    per client, all routes (``100/minute``)
@@ -225,6 +227,9 @@ class Settings:
     """Run pending migrations when the API starts (embedded default)."""
     demo: bool = False
     """Start loopback provider emulators and register them as providers."""
+    event_loop: str = "auto"
+    """``auto`` runs the API and workers on uvloop when it is installed (the ``service``
+    extra installs it where it builds), ``uvloop`` insists on it, ``asyncio`` never uses it."""
     cors_origins: tuple[str, ...] = ()
     """Browser origins allowed to call the API (exact ``scheme://host[:port]``)."""
     trusted_proxies: tuple[str, ...] = ()
@@ -289,6 +294,7 @@ class Settings:
             ("BLOB_URL", "blob_url"),
             ("S3_ENDPOINT_URL", "s3_endpoint_url"),
             ("WORKER", "worker"),
+            ("EVENT_LOOP", "event_loop"),
             ("HOST", "host"),
             ("PUBLIC_URL", "public_url"),
             ("JWT_ISSUER", "jwt_issuer"),
@@ -364,6 +370,8 @@ class Settings:
             raise SettingsError(f"REFRESH_HASH_KEY must be at least {MIN_SECRET_BYTES} bytes")
         if not self.token_keys:
             raise SettingsError("TOKEN_KEYS is empty")
+        if self.event_loop not in {"auto", "uvloop", "asyncio"}:
+            raise SettingsError("EVENT_LOOP must be 'auto', 'uvloop' or 'asyncio'")
         if self.worker not in {"inprocess", "external"}:
             raise SettingsError("WORKER must be 'inprocess' or 'external'")
         if self.database_pool_size < 1:

@@ -73,6 +73,7 @@ def test_variables_are_read(tmp_path: Path) -> None:
         ("TOKEN_KEYS", "nonsense", "id:base64key"),
         ("PORT", "eighty", "integer"),
         ("WORKER", "threads", "WORKER"),
+        ("EVENT_LOOP", "trio", "EVENT_LOOP"),
         ("DATABASE_POOL_SIZE", "0", "at least 1"),
         ("DATABASE_POOL_SIZE", "many", "integer"),
         ("SESSION_CHECK_INTERVAL", "-1", "between 0 and 60"),
