@@ -28,6 +28,7 @@ import contextlib
 import csv
 import gc
 import io
+import operator
 import os
 import re
 from collections import Counter
@@ -248,45 +249,102 @@ def _header_delimiter(line: str) -> tuple[str, list[str]]:
     return best
 
 
-class _LineFeed:
-    """Physical lines for :func:`csv.reader`, with the size limits and line counting."""
+class _RowSource:
+    """The rows of a CSV text, with the size limits and the line numbers.
+
+    A line without a quote character is a whole row: it is split on the delimiter, which
+    gives exactly what :func:`csv.reader` would (a line ends at its only CR, LF or CRLF)
+    at a fraction of the cost. Any other line goes through :func:`csv.reader`, which takes
+    further lines while a quoted field goes on; only such rows can grow past one line, so
+    only they count towards the row cap.
+    """
 
     def __init__(
-        self, text: TextIO, encoding: str, strict: bool, on_warning: WarningHandler | None
+        self,
+        text: TextIO,
+        *,
+        encoding: str,
+        delimiter: str,
+        strict: bool,
+        on_warning: WarningHandler | None,
+        split: bool = True,
     ) -> None:
-        self._text = text
+        self._readline = text.readline
         self._encoding = encoding
+        self._delimiter = delimiter
         self._strict = strict
         self._on_warning = on_warning
+        self._split = split and delimiter not in '"\r\n'
+        self._pending: str | None = None
+        self._row_chars = 0
+        self._reader = csv.reader(self._quoted_lines(), delimiter=delimiter, strict=strict)
         self.lines = 0
-        self.row_chars = 0
+        """Physical lines read so far."""
+        self.start = 0
+        """Line number of the first line of the latest row."""
 
-    def __iter__(self) -> Iterator[str]:
-        readline = self._text.readline
+    def __iter__(self) -> Iterator[list[str]]:
+        readline = self._readline
+        delimiter = self._delimiter
+        split = self._split
+        reader = self._reader
         while True:
             line = readline(_MAX_LINE)
             if not line:
                 return
             self.lines += 1
-            if not line.isascii() and _UNDECODABLE.search(line):
-                reason = f"not valid {self._encoding} text"
-                if self._strict:
-                    raise _error(reason, line=self.lines)
-                emit_warning(
-                    FormatWarning(f"{reason}; bad bytes replaced", codec=_NAME, line=self.lines),
-                    self._on_warning,
-                )
-                line = _UNDECODABLE.sub("\ufffd", line)
-            if "\x00" in line:
-                raise _error("binary data (NUL byte), not a CSV file", line=self.lines)
-            if len(line) >= _MAX_LINE and line[-1] not in "\r\n":
-                raise _error(f"line longer than {_MAX_LINE} characters", line=self.lines)
-            self.row_chars += len(line)
-            if self.row_chars > _MAX_ROW:
-                raise _error(
-                    f"row longer than {_MAX_ROW} characters (unterminated quote?)",
-                    line=self.lines,
-                )
+            if not line.isascii() or "\x00" in line or len(line) >= _MAX_LINE:
+                line = self._checked(line)
+            self.start = self.lines
+            if split and '"' not in line:
+                cells = line.rstrip("\r\n")
+                yield cells.split(delimiter) if cells else []
+                continue
+            self._pending = line
+            try:
+                row = next(reader, None)
+            except csv.Error as exc:
+                raise _error(str(exc), line=self.lines) from None
+            if row is None:
+                return
+            yield row
+
+    def _checked(self, line: str) -> str:
+        """``line`` once decoded cleanly, free of NUL bytes and complete."""
+        if not line.isascii() and _UNDECODABLE.search(line):
+            reason = f"not valid {self._encoding} text"
+            if self._strict:
+                raise _error(reason, line=self.lines)
+            emit_warning(
+                FormatWarning(f"{reason}; bad bytes replaced", codec=_NAME, line=self.lines),
+                self._on_warning,
+            )
+            line = _UNDECODABLE.sub("\ufffd", line)
+        if "\x00" in line:
+            raise _error("binary data (NUL byte), not a CSV file", line=self.lines)
+        if len(line) >= _MAX_LINE and line[-1] not in "\r\n":
+            raise _error(f"line longer than {_MAX_LINE} characters", line=self.lines)
+        return line
+
+    def _quoted_lines(self) -> Iterator[str]:
+        """What :func:`csv.reader` reads: a row's first line, then the lines it asks for."""
+        while True:
+            line = self._pending
+            if line is not None:
+                self._pending = None
+                self._row_chars = len(line)
+            else:
+                line = self._readline(_MAX_LINE)
+                if not line:
+                    return
+                self.lines += 1
+                line = self._checked(line)
+                self._row_chars += len(line)
+                if self._row_chars > _MAX_ROW:
+                    raise _error(
+                        f"row longer than {_MAX_ROW} characters (unterminated quote?)",
+                        line=self.lines,
+                    )
             yield line
 
 
@@ -368,7 +426,8 @@ class _RowReader:
         self._first = True
         self._width = len(header.headers)
         self._mapped = [(f, i) for i, f in enumerate(header.fields) if f is not None]
-        self._extra = [(i, header.keys[i]) for i, f in enumerate(header.fields) if f is None]
+        self.extra_columns = [(i, header.keys[i]) for i, f in enumerate(header.fields) if f is None]
+        """Index and ``Track.extras`` key of each column no field takes."""
         present = set(header.column_of)
         self._album = bool(present & _ALBUM_FIELDS)
         self._durations = [(f, unit) for f, unit in _DURATIONS if f in present]
@@ -376,8 +435,8 @@ class _RowReader:
             (f, ProviderName(f.partition(":")[2])) for f in present if f.startswith("provider_id:")
         ]
         self._rare = [field for field in _RARE_FIELDS if field in present]
-        self._artist_separator = header.profile.artist_separator
-        self._genre_separator = header.profile.genre_separator
+        self.artist_separator = header.profile.artist_separator
+        self.genre_separator = header.profile.genre_separator
 
     def _bad(self, reason: str, line: int, field: str) -> None:
         column = self.header.column_of.get(field)
@@ -386,7 +445,17 @@ class _RowReader:
             raise _error(reason, line=line, column=col)
         emit_warning(FormatWarning(reason, codec=_NAME, line=line, column=col), self.on_warning)
 
+    def tracks(self, source: _RowSource) -> Iterator[Track]:
+        """The tracks of the rows ``source`` has left; blank rows are skipped."""
+        track = self.track
+        for row in source:
+            if len(row) > _MAX_COLUMNS:
+                raise _error(f"more than {_MAX_COLUMNS} columns", line=source.start)
+            if any(row):
+                yield track(row, source.start)
+
     def track(self, row: list[str], line: int) -> Track:
+        """The track of one row that starts on ``line``."""
         width = self._width
         extras: dict[str, Any]
         if len(row) != width:
@@ -400,8 +469,8 @@ class _RowReader:
         else:
             extras = {}
         values = {f: c if c[0] != "'" else restore(c) for f, i in self._mapped if (c := row[i])}
-        if self._extra:
-            for i, key in self._extra:
+        if self.extra_columns:
+            for i, key in self.extra_columns:
                 cell = row[i]
                 if cell:
                     extras[key] = cell if cell[0] != "'" else restore(cell)
@@ -411,7 +480,7 @@ class _RowReader:
         extras[self.header.keys[self.header.column_of[field]]] = cell
 
     def _int(self, field: str, cell: str, extras: dict[str, Any], line: int) -> int | None:
-        head = cell.strip().split("/", 1)[0].strip()  # "3/12" track numbers
+        head = _number_head(cell)
         if head.isdigit():
             return int(head)
         self._bad(f"{field.replace('_', ' ')} {cell!r} is not a number", line, field)
@@ -423,7 +492,7 @@ class _RowReader:
         artists: tuple[ArtistCredit, ...] = ()
         cell = get("artists")
         if cell:
-            names = split_list(cell, self._artist_separator)
+            names = split_list(cell, self.artist_separator)
             uris = get("artist_uris")
             if uris:
                 artists = self._credits(names, uris, "artist_uris", extras, line)
@@ -476,7 +545,7 @@ class _RowReader:
             elif field == "location":
                 locations.extend(part for part in cell.split("\n") if part)
             elif field == "genres":
-                genres = tuple(split_list(cell, self._genre_separator))
+                genres = tuple(split_list(cell, self.genre_separator))
             elif field == "image":
                 image = Image(cell)
             else:
@@ -493,7 +562,7 @@ class _RowReader:
         return Track(
             title=get("title", ""),
             artists=artists,
-            album=self._album_of(values, extras, line) if self._album else None,
+            album=self.album_of(values, extras, line) if self._album else None,
             duration_ms=None if duration is None else DurationMs(duration),
             isrc=isrc,
             track_number=track_number,
@@ -510,9 +579,8 @@ class _RowReader:
     def _isrc(self, cell: str | None, extras: dict[str, Any], line: int) -> str | None:
         if cell is None:
             return None
-        cleaned = cell if len(cell) == 12 else cell.replace("-", "").replace(" ", "").strip()
-        cleaned = cleaned.upper()
-        if _ISRC.match(cleaned):
+        cleaned = _clean_isrc(cell)
+        if cleaned is not None:
             return cleaned
         self._bad(f"ISRC {cell!r} is not 12 characters CCXXXYYNNNNN", line, "isrc")
         self._keep_raw("isrc", cell, extras)
@@ -546,7 +614,8 @@ class _RowReader:
             ]
         )
 
-    def _album_of(self, values: dict[str, str], extras: dict[str, Any], line: int) -> Album | None:
+    def album_of(self, values: dict[str, str], extras: dict[str, Any], line: int) -> Album | None:
+        """The album of a row's (restored, non-empty) ``values``; ``None`` when it has none."""
         get = values.get
         title = get("album")
         album_artists = get("album_artists")
@@ -559,7 +628,7 @@ class _RowReader:
         credits: tuple[ArtistCredit, ...] = ()
         uris = get("album_artist_uris")
         if album_artists:
-            names = split_list(album_artists, self._artist_separator)
+            names = split_list(album_artists, self.artist_separator)
             if uris:
                 credits = self._credits(names, uris, "album_artist_uris", extras, line)
             else:
@@ -582,6 +651,18 @@ class _RowReader:
         )
 
 
+def _clean_isrc(cell: str) -> str | None:
+    """The ISRC in ``cell`` (dashes and spaces dropped, upper case), if it is one."""
+    cleaned = cell if len(cell) == 12 else cell.replace("-", "").replace(" ", "").strip()
+    cleaned = cleaned.upper()
+    return cleaned if _ISRC.match(cleaned) else None
+
+
+def _number_head(cell: str) -> str:
+    """The part of a number cell before a slash (``"3/12"`` track numbers)."""
+    return cell.strip().split("/", 1)[0].strip()
+
+
 def _uri_ids(cell: str | None, prefix: str) -> list[str] | None:
     """Ids from ``"spotify:artist:A,spotify:artist:B"``; ``None`` when not such a list."""
     if not cell:
@@ -596,6 +677,253 @@ def _uri_ids(cell: str | None, prefix: str) -> list[str] | None:
         else:
             ids.append("")
     return ids
+
+
+# Fields the fast path takes. A header with any other field (URI lists that pair with names,
+# album URIs, provider ids, the playlist name, images, MusicBrainz ids) or with two duration
+# columns reads every row through the general path.
+_FAST_FIELDS = frozenset(
+    {
+        "title",
+        "artists",
+        "album",
+        "album_artists",
+        "release_date",
+        "upc",
+        "album_image",
+        "duration_ms",
+        "duration",
+        "duration_s",
+        "isrc",
+        "explicit",
+        "track_number",
+        "disc_number",
+        "spotify_uri",
+        "location",
+        "genres",
+    }
+)
+_FAST_ALBUM_FIELDS = ("album", "album_artists", "release_date", "upc", "album_image")
+_EXPLICIT = {**dict.fromkeys(_FALSE, False), **dict.fromkeys(_TRUE, True)}
+_CACHE_ENTRIES = 8192
+"""Distinct cells each cache holds before it starts again (memory stays bounded)."""
+_CACHE_KEY_CHARS = 256
+"""Longer cells are not cached."""
+
+_AlbumKey = str | tuple[str, ...]
+
+
+class _FastRows:
+    """:meth:`_RowReader.track` for the rows that hold nothing unusual, at a fraction of its cost.
+
+    Which cell feeds which field is planned once per header, and the cells are taken with
+    one :func:`operator.itemgetter` call. Artist, genre and album cells repeat from row to
+    row, so their values are built once per distinct cell: they are immutable and equal by
+    value, so tracks can share them. A row the fast path cannot take exactly as the general
+    path would (a cell count other than the header's, a cell starting with an apostrophe, a
+    value that does not parse) goes to :meth:`_RowReader.track`, which warns, raises or
+    keeps the raw cell as it always does.
+    """
+
+    def __init__(self, rows: _RowReader) -> None:
+        header = rows.header
+        column = header.column_of
+        self._rows = rows
+        self._width = width = len(header.headers)
+        unit = next((u for f, u in _DURATIONS if f in column), "ms")
+        self._unit = unit
+        self._ms = unit == "ms"
+        duration = next((f for f, _ in _DURATIONS if f in column), "")
+        # A field without a column reads the empty cell appended after the last one.
+        cells = (
+            "title",
+            "artists",
+            duration,
+            "isrc",
+            "explicit",
+            "track_number",
+            "disc_number",
+            "spotify_uri",
+            "location",
+            "genres",
+        )
+        self._pick = operator.itemgetter(*(column.get(field, width) for field in cells))
+        self._album_fields = tuple(f for f in _FAST_ALBUM_FIELDS if f in column)
+        self._album_key: Callable[[list[str]], _AlbumKey] | None = (
+            operator.itemgetter(*(column[f] for f in self._album_fields))
+            if self._album_fields
+            else None
+        )
+        self._extra = rows.extra_columns
+        self._artists: dict[str, tuple[ArtistCredit, ...]] = {}
+        self._genres: dict[str, tuple[str, ...]] = {}
+        self._albums: dict[_AlbumKey, Album | None] = {}
+
+    @classmethod
+    def plan(cls, rows: _RowReader) -> _FastRows | None:
+        """The fast path for ``rows``' header, or ``None`` when it has fields it leaves out."""
+        fields = set(rows.header.column_of)
+        if fields - _FAST_FIELDS or sum(1 for f, _ in _DURATIONS if f in fields) > 1:
+            return None
+        return cls(rows)
+
+    def tracks(self, source: _RowSource) -> Iterator[Track]:
+        """The tracks of the rows ``source`` has left, as :meth:`_RowReader.tracks` makes them.
+
+        One loop with the plan in local variables: this is the per-row cost of every read.
+        """
+        general = self._rows.track
+        width = self._width
+        pick = self._pick
+        album_key = self._album_key
+        albums = self._albums
+        artists_of = self._artists
+        genres_of = self._genres
+        extra = self._extra
+        ms_unit = self._ms
+        unit = self._unit
+        isrc_match = _ISRC.match
+        for row in source:
+            if len(row) != width:
+                if len(row) > _MAX_COLUMNS:
+                    raise _error(f"more than {_MAX_COLUMNS} columns", line=source.start)
+                if any(row):
+                    yield general(row, source.start)
+                continue
+            if not any(row):
+                continue
+            row.append("")  # the cell of every fast field without a column
+            (
+                title,
+                artists,
+                duration,
+                isrc,
+                explicit,
+                track_number,
+                disc_number,
+                uri,
+                location,
+                genres,
+            ) = pick(row)
+            if title[:1] == "'":
+                yield self._general(row, source.start)
+                continue
+            credits = artists_of.get(artists)
+            if credits is None:
+                credits = self._credits(artists)
+            album = None
+            if album_key is not None:
+                key = album_key(row)
+                try:
+                    album = albums[key]
+                except KeyError:
+                    album = self._album(key)
+            ms: int | None = None
+            if duration:
+                try:
+                    ms = int(duration) if ms_unit and duration.isdigit() else None
+                    if ms is None:
+                        ms = parse_duration(duration, unit)
+                except ValueError:
+                    yield self._general(row, source.start)
+                    continue
+            if isrc and not (len(isrc) == 12 and isrc_match(isrc)):
+                isrc = _clean_isrc(isrc)  # an upper-case 12-character match is already clean
+                if isrc is None:
+                    yield self._general(row, source.start)
+                    continue
+            flag: bool | None = None
+            if explicit:
+                flag = _EXPLICIT.get(explicit.strip().lower())
+                if flag is None:
+                    yield self._general(row, source.start)
+                    continue
+            number = disc = None
+            if track_number or disc_number:
+                number = _number(track_number) if track_number else None
+                disc = _number(disc_number) if disc_number else None
+                if (track_number and number is None) or (disc_number and disc is None):
+                    yield self._general(row, source.start)
+                    continue
+            provider_ids: dict[ProviderName, ProviderTrackId] | None = None
+            locations: tuple[str, ...] | list[str] = ()
+            if uri or location:
+                if uri[:1] == "'" or location[:1] == "'":
+                    yield self._general(row, source.start)
+                    continue
+                if uri:
+                    match = _SPOTIFY_TRACK.fullmatch(uri.strip())
+                    if match:
+                        provider_ids = {_SPOTIFY: ProviderTrackId(match[1])}
+                    else:
+                        locations = [uri]
+                if locations or "\n" in location:
+                    locations = [*locations, *(part for part in location.split("\n") if part)]
+                elif location:
+                    locations = (location,)
+            genre_names: tuple[str, ...] = ()
+            if genres:
+                genre_names = genres_of.get(genres) or self._genre_list(genres)
+            extras = None
+            if extra:
+                extras = {k: c if c[0] != "'" else restore(c) for i, k in extra if (c := row[i])}
+            # Positional: keywords cost a third more per call (test_csv_fast_paths pins the order).
+            yield Track(
+                title,
+                credits,
+                album,
+                None if ms is None else DurationMs(ms),
+                isrc or None,
+                number,
+                disc,
+                flag,
+                provider_ids,
+                locations,
+                None,
+                None,
+                genre_names,
+                extras,
+            )
+
+    def _general(self, row: list[str], line: int) -> Track:
+        del row[-1]  # the empty cell :meth:`track` appended
+        return self._rows.track(row, line)
+
+    def _credits(self, cell: str) -> tuple[ArtistCredit, ...]:
+        credits: tuple[ArtistCredit, ...] = ()
+        if cell:
+            names = split_list(restore(cell), self._rows.artist_separator)
+            credits = tuple([ArtistCredit(name) for name in names])
+        _remember(self._artists, cell, credits)
+        return credits
+
+    def _genre_list(self, cell: str) -> tuple[str, ...]:
+        genres = tuple(split_list(restore(cell), self._rows.genre_separator))
+        _remember(self._genres, cell, genres)
+        return genres
+
+    def _album(self, key: _AlbumKey) -> Album | None:
+        cells = (key,) if isinstance(key, str) else key
+        values = {f: restore(c) for f, c in zip(self._album_fields, cells, strict=True) if c}
+        album = self._rows.album_of(values, {}, 0)  # the fast fields never warn: no line
+        _remember(self._albums, key, album)
+        return album
+
+
+def _number(cell: str) -> int | None:
+    """A track or disc number as :meth:`_RowReader.track` reads it; ``None`` if it is not one."""
+    head = _number_head(cell)
+    return int(head) if head.isdigit() and head.isascii() else None
+
+
+def _remember(cache: dict[Any, Any], key: _AlbumKey, value: object) -> None:
+    """Keep ``value`` for ``key``, unless ``key`` is long; start again when ``cache`` is full."""
+    chars = len(key) if isinstance(key, str) else sum(map(len, key))
+    if chars > _CACHE_KEY_CHARS:
+        return
+    if len(cache) >= _CACHE_ENTRIES:
+        cache.clear()
+    cache[key] = value
 
 
 # --------------------------------------------------------------------------- writing
@@ -856,9 +1184,13 @@ class _LossCounter:
 
 
 def _open(
-    stream: BinaryIO, *, strict: bool, on_warning: WarningHandler | None
+    stream: BinaryIO, *, strict: bool, on_warning: WarningHandler | None, fast: bool = True
 ) -> tuple[_RowReader, Generator[Track, None, None]]:
-    """Read the header of ``stream``; return its row reader and the track iterator."""
+    """Read the header of ``stream``; return its row reader and the track iterator.
+
+    ``fast=False`` turns the fast paths off (every line through :func:`csv.reader`, every
+    row through :meth:`_RowReader.track`): the tests compare both.
+    """
     head = stream.read(_HEAD)
     if not head.strip():
         raise _error("empty file: no header row", line=1)
@@ -870,39 +1202,33 @@ def _open(
         csv.field_size_limit(_MAX_ROW)
     raw = io.BufferedReader(_Rejoined(head[bom:], stream), buffer_size=_HEAD)
     text = io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
-    feed = _LineFeed(text, encoding, strict, on_warning)
-    reader = csv.reader(feed, delimiter=delimiter, strict=strict)
+    source = _RowSource(
+        text,
+        encoding=encoding,
+        delimiter=delimiter,
+        strict=strict,
+        on_warning=on_warning,
+        split=fast,
+    )
     header_row: list[str] | None = None
-    try:
-        for row in reader:
-            feed.row_chars = 0
-            if declared and len(row) <= 2 and row[0].strip().lower() == "sep=":
-                declared = None  # the directive line itself
-                continue
-            if any(cell.strip() for cell in row):
-                header_row = row
-                break
-    except csv.Error as exc:
-        raise _error(str(exc), line=feed.lines) from None
+    for row in source:
+        if declared and len(row) <= 2 and row[0].strip().lower() == "sep=":
+            declared = None  # the directive line itself
+            continue
+        if any(cell.strip() for cell in row):
+            header_row = row
+            break
     if header_row is None:
-        raise _error("empty file: no header row", line=feed.lines or 1)
+        raise _error("empty file: no header row", line=source.lines or 1)
     if len(header_row) > _MAX_COLUMNS:
-        raise _error(f"more than {_MAX_COLUMNS} columns", line=reader.line_num)
-    header = _compile_header([restore(cell) for cell in header_row], reader.line_num)
+        raise _error(f"more than {_MAX_COLUMNS} columns", line=source.lines)
+    header = _compile_header([restore(cell) for cell in header_row], source.lines)
     rows = _RowReader(header, strict, on_warning)
+    fast_rows = _FastRows.plan(rows) if fast else None
 
     def tracks() -> Generator[Track, None, None]:
-        start = reader.line_num + 1
         try:
-            for row in reader:
-                feed.row_chars = 0
-                if len(row) > _MAX_COLUMNS:
-                    raise _error(f"more than {_MAX_COLUMNS} columns", line=start)
-                if any(row):
-                    yield rows.track(row, start)
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            raise _error(str(exc), line=feed.lines) from None
+            yield from (rows if fast_rows is None else fast_rows).tracks(source)
         finally:
             text.detach()  # the caller's stream stays open
 
