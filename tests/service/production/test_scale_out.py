@@ -1,7 +1,8 @@
 """The scale-out setup (scripts/scale_out.py): 2 API processes + 2 workers sharing
 PostgreSQL, Redis and an S3 API (moto, loopback). A user signs in through one API process,
 imports and exports through the other, follows the job's events from either, downloads the
-file from S3 by its presigned URL, and both processes share one rate-limit budget.
+file from S3 by its presigned URL, signs out on one and is refused by the other at once, and
+both processes share one rate-limit budget.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ async def deployment(database_url: str, spotify_emulator: Any) -> AsyncIterator[
             f"PLAYLIST_SERVICE_PROVIDERS={json.dumps(providers)}",
             "--env",
             f"PLAYLIST_SERVICE_ALLOWED_REDIRECTS={APP_REDIRECT}",
+            # Far longer than the test waits: only the Redis broadcast can make a sign-out
+            # on one process refuse the token at once on the other.
+            "--env",
+            "PLAYLIST_SERVICE_SESSION_CHECK_INTERVAL=30",
         ],
         stdout=subprocess.PIPE,
         cwd=ROOT,
@@ -171,6 +176,18 @@ async def test_two_apis_and_two_workers_share_everything(deployment: dict[str, A
             assert response.status == 200
             document = await response.text()
         assert "<title>Glory Box</title>" in document
+
+        # Signing out on A stops the token on B at once (B trusted the session a moment ago).
+        status, _, _ = await api.call("GET", f"{b}/playlists/stored", headers=auth)
+        assert status == 200
+        status, _, _ = await api.call("POST", f"{a}/auth/logout", headers=auth)
+        assert status == 204
+        for _ in range(20):
+            status, _, _ = await api.call("GET", f"{b}/playlists/stored", headers=auth)
+            if status == 401:
+                break
+            await asyncio.sleep(0.1)
+        assert status == 401, "B still accepted a session signed out on A"
 
         # One rate-limit budget (100 a minute) across both processes, kept in Redis.
         already = api.counted
