@@ -38,7 +38,7 @@ from playlist_interop.codecs._xspf_common import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
-from playlist_interop.types import DurationMs, ProviderName, ProviderTrackId
+from playlist_interop.types import DurationMs
 
 __all__ = ["JSPF", "JspfCodec"]
 
@@ -463,24 +463,32 @@ class _Reader:
             # separator after it are in the buffer. Anything else (whitespace first, a chunk
             # boundary, an error) goes the general way, which reads on or reports.
             buffer = source.buffer
+            skip = 0  # characters from the item's end past the separator after it, if known
+            last = False  # whether that separator is the list's "]"
             try:
                 obj, end = scan(buffer, source.pos)
-                after = _ITEM_END.match(buffer, end)
             except (StopIteration, ValueError, RecursionError):
-                after = None
-            if after is None:
-                obj = decoder.value()
+                pass
             else:
+                if buffer.startswith(", {", end):  # as written by this codec
+                    skip = 2
+                elif after := _ITEM_END.match(buffer, end):
+                    skip = after.end() - end
+                    last = after.group(1) == "]"
+            if skip:
                 source.pos = end
-                source.compact()
+                if end > _CHUNK:
+                    source.compact()
+            else:
+                obj = decoder.value()
             track = _plain_track(obj, shared)
             if track is None:
                 track = self.track(obj)
             if track is not None:
                 yield track
-            if after is not None:
-                source.pos += after.end() - end
-                if after.group(1) == "]":
+            if skip:
+                source.pos += skip
+                if last:
                     return
                 continue
             char = source.peek()
@@ -491,6 +499,7 @@ class _Reader:
                 raise source.error(
                     f"expected ',' or ']', found {char or 'end of input'!r}", source.pos - 1
                 )
+            source.skip_ws()  # so the next item starts at ``pos``, as the usual case needs
 
 
 def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
@@ -516,17 +525,35 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
         and (duration is None or (type(duration) is int and duration >= 0))
     ):
         return None
-    locations = _plain_uris(get("location"))
-    identifiers = _plain_uris(get("identifier"))
-    if locations is None or identifiers is None:
+    location = get("location")
+    if (
+        type(location) is list
+        and len(location) == 1
+        and type(first := location[0]) is str
+        and valid_uri(first)
+    ):
+        locations: tuple[str, ...] = (first,)  # the usual case, in short
+    else:
+        uris = _plain_uris(location)
+        if uris is None:
+            return None
+        locations = uris
+    identifiers = get("identifier")
+    if identifiers is None:
+        return Track(
+            title=title or "",
+            artists=shared.credits(creator) if creator else (),
+            album=shared.album(album) if album else None,
+            duration_ms=duration,
+            track_number=track_num,
+            provider_ids=_NOTHING,
+            locations=locations,
+            extras=_NOTHING,
+        )
+    identifiers = _plain_uris(identifiers)
+    if identifiers is None:
         return None
-    isrc = recording = None
-    provider_ids: Mapping[ProviderName, ProviderTrackId] = _NOTHING
-    extras: Mapping[str, Any] = _NOTHING
-    if identifiers:
-        isrc, recording, provider_ids, others = classify_identifiers(identifiers)
-        if others:
-            extras = {"xspf.identifiers": others}
+    isrc, recording, provider_ids, others = classify_identifiers(identifiers)
     return Track(
         title=title or "",
         artists=shared.credits(creator) if creator else (),
@@ -537,27 +564,31 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
         provider_ids=provider_ids,
         locations=locations,
         musicbrainz_recording_id=recording,
-        extras=extras,
+        extras={"xspf.identifiers": others} if others else _NOTHING,
     )
 
 
 def _plain_uris(value: Any) -> tuple[str, ...] | None:
     """What :meth:`_Reader.uris` gives for ``value`` if it has nothing to report, else None."""
-    if value is None:
+    if type(value) is list:
+        items = value
+    elif type(value) is str:
+        items = [value]
+    elif value is None:
         return ()
-    if type(value) is str:
-        value = value.strip()
-        return (value,) if valid_uri(value) else None
-    if type(value) is not list:
+    else:
         return None
     result = []
-    for item in value:
+    for item in items:
         if type(item) is not str:
             return None
-        stripped = item.strip()
-        if not valid_uri(stripped):
-            return None
-        result.append(stripped)
+        # A valid URI has no whitespace to strip; an invalid one may be valid once stripped.
+        uri = item
+        if not valid_uri(uri):
+            uri = item.strip()
+            if not valid_uri(uri):
+                return None
+        result.append(uri)
     return tuple(result)
 
 
