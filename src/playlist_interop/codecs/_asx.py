@@ -79,6 +79,14 @@ _NAME = re.compile(
     r"|&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);)",  # a bare ampersand
     re.DOTALL,
 )
+# The same work without a Python call per tag (see _lower_names): every element name, any
+# name that is not plain lower-case ASCII, and the bare ampersand alternative alone.
+_ANY_NAME = re.compile(r"</?([A-Za-z_][\w.\-]*)")
+_UNSURE_NAME = re.compile(r"</?+[a-z0-9_.\-]*+[^a-z0-9_.\-\s/>]")
+_BARE_AMPERSAND = re.compile(r"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);)")
+_SPELLINGS_KEPT = 16  # upper- or mixed-case names remembered from one piece to the next
+_NEW_NAMES_LIMIT = 16  # more new spellings than this in one piece: the regular expression
+_CREDITS_KEPT = 4096  # distinct artist names whose ArtistCredit one reader reuses
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']")
 _CHUNK = 1 << 16
@@ -112,6 +120,40 @@ def _replace(match: re.Match[str]) -> str:
     return "&amp;"
 
 
+def _lower_names(text: str, spellings: dict[str, str]) -> str | None:
+    """``_NAME.sub(_replace, text)`` with a few ``str.replace`` passes instead of a call per tag.
+
+    ``None`` (the caller then uses the regular expression) when ``text`` holds a comment,
+    CDATA section or processing instruction, an element name with non-ASCII letters, or
+    more new spellings than :data:`_NEW_NAMES_LIMIT`. ``spellings`` maps the upper- or
+    mixed-case names of earlier pieces to lower case; new ones are added to it.
+
+    Without ``<!`` and ``<?`` every ``<`` starts an element name (or none at all), so
+    lower-casing ``<NAME`` and ``</NAME`` lower-cases that name, or the start of a longer
+    one. Known spellings go first; if a ``<`` is then followed by anything but a lower-case
+    ASCII name (``<!`` and ``<?`` included), the piece is looked at closely: its names are
+    listed and the rest replaced longest first, so a shorter name never cuts into a
+    longer one that still has capitals.
+    """
+    for spelling, lower in spellings.items():
+        text = text.replace("<" + spelling, "<" + lower).replace("</" + spelling, "</" + lower)
+    if _UNSURE_NAME.search(text) is not None:
+        if "<!" in text or "<?" in text:
+            return None
+        found = set(_ANY_NAME.findall(text))
+        if not all(name.isascii() for name in found):
+            return None
+        new = sorted((name for name in found if name.lower() != name), key=len, reverse=True)
+        if len(new) > _NEW_NAMES_LIMIT:
+            return None
+        for spelling in new:
+            lower = spelling.lower()
+            text = text.replace("<" + spelling, "<" + lower).replace("</" + spelling, "</" + lower)
+            if len(spellings) < _SPELLINGS_KEPT:
+                spellings[spelling] = lower
+    return _BARE_AMPERSAND.sub("&amp;", text) if "&" in text else text
+
+
 class _NormalisedStream:
     """UTF-8 bytes of an ASX file with element names lower-cased and bare ``&`` escaped.
 
@@ -127,6 +169,7 @@ class _NormalisedStream:
         self._out = b""
         self._first = True
         self._eof = False
+        self._spellings: dict[str, str] = {}
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes (all when negative); short reads keep the buffer small."""
@@ -156,20 +199,30 @@ class _NormalisedStream:
         if self._first:
             ready = _DECLARATION.sub("", ready.lstrip("\ufeff"), count=1)
             self._first = False
-        self._out += _NAME.sub(_replace, ready).encode("utf-8")
+        lowered = _lower_names(ready, self._spellings)
+        if lowered is None:
+            lowered = _NAME.sub(_replace, ready)
+        self._out += lowered.encode("utf-8")
 
 
 def parse_time(value: str) -> int | None:
     """Milliseconds of an ASX time value (``[[hh:]mm:]ss[.fract]``), read as leniently as
     Windows Media does (trailing junk ignored); ``None`` when it does not start with a number."""
+    if len(value) == 12 and value[2] == ":" == value[5] and value[8] == ".":
+        digits = value[:2] + value[3:5] + value[6:8] + value[9:]  # hh:mm:ss.fff, as written
+        if digits.isascii() and digits.isdigit():
+            hours, rest = divmod(int(digits), 10_000_000)
+            minutes, millis = divmod(rest, 100_000)  # millis: ss and fff, ssfff
+            return (hours * 60 + minutes) * 60_000 + millis
     match = _TIME.match(value)
     if match is None:
         return None
-    numbers = [int(part) for part in match.group(1, 2, 3) if part is not None]
-    seconds = 0
-    for number in numbers:
-        seconds = seconds * 60 + number
-    fraction = match.group(4) or ""
+    hours_or_less, minutes_or_less, seconds_part, fraction = match.groups()
+    seconds = int(hours_or_less)
+    if minutes_or_less is not None:
+        seconds = seconds * 60 + int(minutes_or_less)
+    if seconds_part is not None:
+        seconds = seconds * 60 + int(seconds_part)
     millis = int((fraction + "000")[:3]) if fraction else 0
     return seconds * 1000 + millis
 
@@ -190,6 +243,7 @@ class _Reader:
         self.playlist_extras: dict[str, Any] = {}
         self.base = ""
         self.entries_seen = False
+        self.credits: dict[str, ArtistCredit] = {}
 
     def problem(self, reason: str, element: etree._Element | None) -> None:
         line = _xml.line_of(element) if element is not None else None
@@ -270,6 +324,20 @@ class _Reader:
             if parent is None:
                 self.finish(element)
                 continue
+            if parent is root and element.tag == "entry":
+                self.flush_before(element, root, "asx")
+                track = self.plain_entry(element)
+                if track is None:
+                    self.check_content(element, "asx")
+                    self.entries_seen = True
+                    track = self.entry(element)
+                else:
+                    self.entries_seen = True
+                yield track
+                tail = element.tail
+                element.clear()
+                element.tail = tail
+                continue
             kind = _xml.local_name(parent)
             if kind not in _ENTRY_CONTAINERS:
                 continue  # inside an entry or another element: read with its ancestor
@@ -325,7 +393,8 @@ class _Reader:
         for node in reversed(previous):
             if node.tail is not None and not node.tail.isspace():
                 self.problem(f"<{kind}> may not contain text", parent)
-            self.child(node, kind)
+            if node.tag not in {"entry", "entryref"}:  # those were read already
+                self.child(node, kind)
             parent.remove(node)
 
     def rest(self, container: etree._Element, kind: str) -> None:
@@ -382,6 +451,78 @@ class _Reader:
         elif name == "ref" and level == "asx":
             pass  # a REF outside an ENTRY plays nothing; reported by check_content
 
+    def credit(self, name: str) -> ArtistCredit:
+        """``ArtistCredit(name)``, shared by the entries of one read (it is immutable)."""
+        credit = self.credits.get(name)
+        if credit is None:
+            if len(self.credits) >= _CREDITS_KEPT:
+                self.credits.clear()
+            credit = self.credits[name] = ArtistCredit(name)
+        return credit
+
+    def plain_entry(self, element: etree._Element) -> Track | None:
+        """The track of an entry that :meth:`entry` would read without a word, or ``None``.
+
+        The common shape only: no attributes, no text, and at most one ``TITLE`` and
+        ``AUTHOR`` (no attributes, plain text), one ``DURATION`` (at most a valid
+        ``VALUE``) and any ``REF`` (at most ``HREF``), none holding anything else. For
+        every other entry ``None`` sends it to :meth:`check_content` and :meth:`entry`,
+        which give the same track for these.
+        """
+        text = element.text
+        if (text and not text.isspace()) or element.keys():
+            return None
+        title: str | None = None
+        author: str | None = None
+        duration: int | None = None
+        timed = False
+        locations: list[str] = []
+        for child in element:
+            tail = child.tail
+            if (tail and not tail.isspace()) or len(child):
+                return None
+            tag = child.tag
+            if tag in {"title", "author"}:
+                if child.keys():
+                    return None
+                value = (child.text or "").strip()
+                if tag == "title" and title is None:
+                    title = value
+                elif tag == "author" and author is None:
+                    author = value
+                else:
+                    return None
+                continue
+            if tag != "ref" and (tag != "duration" or timed):
+                return None
+            text = child.text
+            if text and not text.isspace():
+                return None
+            attributes = child.items()
+            if len(attributes) > 1:
+                return None
+            key, raw = (str(attributes[0][0]), str(attributes[0][1])) if attributes else ("", "")
+            if tag == "ref":
+                if key and key.lower() != "href":
+                    return None
+                if raw:
+                    locations.append(self.resolve(raw, ""))
+                continue
+            if key and key.lower() != "value":
+                return None
+            timed = True
+            if raw:
+                duration = parse_time(raw)
+                if duration is None:
+                    return None
+        return Track(
+            title=title or "",
+            artists=(self.credit(author),) if author else (),
+            duration_ms=DurationMs(duration) if duration is not None else None,
+            locations=tuple(locations),
+            extras={},
+        )
+
     def resolve(self, href: str, entry_base: str) -> str:
         href = href.strip()
         base = entry_base or self.base
@@ -433,7 +574,7 @@ class _Reader:
         duration = fields.get("duration")
         return Track(
             title=fields.get("title", ""),
-            artists=(ArtistCredit(author),) if author else (),
+            artists=(self.credit(author),) if author else (),
             duration_ms=DurationMs(duration) if duration is not None else None,
             locations=tuple(locations),
             extras=extras,

@@ -221,13 +221,13 @@ def iterparse(
             huge_tree=False,
             remove_pis=True,
         )
-        first = True
-        for event, element in parser:
-            if first:
-                # Second line of defence: whatever the prolog scan missed, lxml has seen.
-                _refuse_dtd(element, codec)
-                first = False
+        pairs: Iterator[tuple[str, etree._Element]] = iter(parser)
+        for event, element in pairs:
+            # Second line of defence: whatever the prolog scan missed, lxml has seen.
+            _refuse_dtd(element, codec)
             yield event, element
+            break
+        yield from pairs  # the rest without a Python step per event
     except etree.XMLSyntaxError as exc:
         log = parser.error_log if parser is not None else None
         raise _format_error(exc, codec, log) from None
@@ -270,6 +270,10 @@ def namespace(element: etree._Element) -> str | None:
 
 
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# What text/attr must look at: invalid characters plus those they escape. Most values
+# have none and are returned as they are, without a translate.
+_TEXT_SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
+_ATTR_SPECIAL = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>"\r\n\t]')
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR_ESCAPES = str.maketrans(
     {
@@ -305,10 +309,14 @@ class XmlWriter:
 
     def text(self, value: str) -> str:
         """``value`` escaped for element content."""
+        if _TEXT_SPECIAL.search(value) is None:
+            return value
         return self.clean(value).translate(_TEXT_ESCAPES)
 
     def attr(self, value: str) -> str:
         """``value`` escaped for a double-quoted attribute."""
+        if _ATTR_SPECIAL.search(value) is None:
+            return value
         return self.clean(value).translate(_ATTR_ESCAPES)
 
     def write(self, chunk: str) -> None:
