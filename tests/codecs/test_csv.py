@@ -594,3 +594,17 @@ def test_repeated_headers_keep_their_cells() -> None:
     (track,) = read("title,Note,artist,Note,title\nA,n1,B,n2,A2\n").tracks
     assert track.title == "A"
     assert track.extras == {"csv.Note": "n1", "csv.Note #4": "n2", "csv.title #5": "A2"}
+
+
+def test_read_leaves_nothing_frozen_and_frozen_objects_frozen() -> None:
+    import gc
+
+    CSV.read(b"title\na\n")
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        CSV.read(b"title\na\n")
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -132,6 +132,10 @@ CELLS = [
 ]
 
 
+# Cells a batch of plain lines is built from column by column, when a whole column takes them.
+PLAIN_CELLS = ["", "Song", "Artist 1", "A;B", "231373", "7", "true", "USRC17607839", "/a.mp3"]
+
+
 @st.composite
 def csv_files(draw: st.DrawFn) -> bytes:
     delimiter = draw(st.sampled_from([",", ";", "\t"]))
@@ -140,6 +144,8 @@ def csv_files(draw: st.DrawFn) -> bytes:
     row = st.lists(st.sampled_from(CELLS), min_size=width, max_size=width)
     ragged = st.lists(st.sampled_from(CELLS), max_size=width + 2)
     rows = draw(st.lists(row | ragged, max_size=8))
+    plain_row = st.lists(st.sampled_from(PLAIN_CELLS), min_size=width, max_size=width)
+    rows += draw(st.lists(plain_row, max_size=24))  # long enough to be built by columns
     out = io.StringIO()
     terminator = draw(st.sampled_from(["\r\n", "\n", "\r"]))
     if draw(st.booleans()):
@@ -202,6 +208,31 @@ def test_shared_fixtures_read_the_same_both_ways(shared_fixtures: Path) -> None:
     assert paths
     for path in paths:
         assert_same(path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["", "'=x", "3:51", "\u00b2", "usrc17607839", "maybe", "3/12", "spotify:local:a", "x,y"],
+)
+def test_one_odd_cell_in_a_long_batch_reads_the_same_both_ways(odd: str) -> None:
+    header = "title,artist,album,duration_ms,isrc,explicit,track_number,Track URI,location,Note"
+    plain = "T{i},A{i};B,Al{i},{i}000,USRC1760783{d},true,{i},spotify:track:X{i},/m/{i}.mp3,n"
+    lines = [plain.format(i=i, d=i % 10) for i in range(40)]
+    for column in range(10):
+        cells = lines[20].split(",")
+        cells[column] = odd
+        data = "\n".join([header, *lines[:20], ",".join(cells), *lines[21:]]) + "\n"
+        assert_same(data.encode())
+
+
+def test_plain_batches_are_built_by_columns() -> None:
+    data = "title,artist,duration_ms\n" + "".join(f"T{i},A,{i}\n" for i in range(20))
+    reader, _ = _csv._open(io.BytesIO(data.encode()), strict=True, on_warning=None)
+    fast = _csv._FastRows.plan(reader)
+    assert fast is not None
+    rows = [line.split(",") for line in data.splitlines()[1:]]
+    built = fast._columns(rows)
+    assert built == outcome(data.encode(), strict=True, fast=False)[0]
 
 
 # -- sharing and bounds ----------------------------------------------------------------------

@@ -32,8 +32,9 @@ import operator
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator
-from typing import Any, BinaryIO, TextIO
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from itertools import chain, repeat
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 import attrs
 
@@ -67,6 +68,8 @@ _MAX_LINE = 1 << 20
 _MAX_ROW = 4 << 20
 _MAX_COLUMNS = 4096
 _SCAN_TRACKS = 1000
+_BATCH_ROWS = 512
+_BATCH_CHARS = 1 << 18
 _PROFILE_KEY = "csv.profile"
 
 _TRIGGERS = frozenset("=+-@\t\r")
@@ -250,13 +253,18 @@ def _header_delimiter(line: str) -> tuple[str, list[str]]:
 
 
 class _RowSource:
-    """The rows of a CSV text, with the size limits and the line numbers.
+    """The rows of a CSV text in batches, with the size limits and the line numbers.
 
     A line without a quote character is a whole row: it is split on the delimiter, which
     gives exactly what :func:`csv.reader` would (a line ends at its only CR, LF or CRLF)
     at a fraction of the cost. Any other line goes through :func:`csv.reader`, which takes
     further lines while a quoted field goes on; only such rows can grow past one line, so
     only they count towards the row cap.
+
+    A batch is a run of such plain lines, or one row alone: a row through
+    :func:`csv.reader`, or a line that warns or fails (bad bytes, NUL, too long). So the
+    rows before an event are handed out, and their own warnings given, before it, exactly
+    as when reading row by row.
     """
 
     def __init__(
@@ -275,39 +283,74 @@ class _RowSource:
         self._strict = strict
         self._on_warning = on_warning
         self._split = split and delimiter not in '"\r\n'
+        self._held: str | None = None
         self._pending: str | None = None
         self._row_chars = 0
         self._reader = csv.reader(self._quoted_lines(), delimiter=delimiter, strict=strict)
         self.lines = 0
         """Physical lines read so far."""
-        self.start = 0
-        """Line number of the first line of the latest row."""
 
-    def __iter__(self) -> Iterator[list[str]]:
+    def batches(
+        self, max_rows: int = _BATCH_ROWS
+    ) -> Iterator[tuple[list[list[str]], Sequence[int]]]:
+        """Lists of rows, each with the numbers of the lines its rows start on."""
         readline = self._readline
         delimiter = self._delimiter
         split = self._split
-        reader = self._reader
+        undecodable = _UNDECODABLE.search
         while True:
-            line = readline(_MAX_LINE)
-            if not line:
-                return
-            self.lines += 1
-            if not line.isascii() or "\x00" in line or len(line) >= _MAX_LINE:
-                line = self._checked(line)
-            self.start = self.lines
-            if split and '"' not in line:
-                cells = line.rstrip("\r\n")
-                yield cells.split(delimiter) if cells else []
+            line = self._held
+            self._held = None
+            if line is None:
+                line = readline(_MAX_LINE)
+                if not line:
+                    return
+                self.lines += 1
+            first = self.lines
+            if not (
+                split
+                and '"' not in line
+                and "\x00" not in line
+                and len(line) < _MAX_LINE
+                and (line.isascii() or not undecodable(line))
+            ):
+                row = self._row(line)
+                if row is None:
+                    return
+                yield [row], (first,)
                 continue
-            self._pending = line
-            try:
-                row = next(reader, None)
-            except csv.Error as exc:
-                raise _error(str(exc), line=self.lines) from None
-            if row is None:
-                return
-            yield row
+            cells = line.rstrip("\r\n")
+            rows = [cells.split(delimiter) if cells else []]
+            chars = len(line)
+            while len(rows) < max_rows and chars < _BATCH_CHARS:
+                line = readline(_MAX_LINE)
+                if not line:
+                    break
+                self.lines += 1
+                if (
+                    '"' in line
+                    or "\x00" in line
+                    or len(line) >= _MAX_LINE
+                    or (not line.isascii() and undecodable(line))
+                ):
+                    self._held = line
+                    break
+                chars += len(line)
+                cells = line.rstrip("\r\n")
+                rows.append(cells.split(delimiter) if cells else [])
+            yield rows, range(first, first + len(rows))
+
+    def _row(self, line: str) -> list[str] | None:
+        """The row that starts with ``line``, checked; ``None`` at the end of the text."""
+        line = self._checked(line)
+        if self._split and '"' not in line:
+            cells = line.rstrip("\r\n")
+            return cells.split(self._delimiter) if cells else []
+        self._pending = line
+        try:
+            return next(self._reader, None)
+        except csv.Error as exc:
+            raise _error(str(exc), line=self.lines) from None
 
     def _checked(self, line: str) -> str:
         """``line`` once decoded cleanly, free of NUL bytes and complete."""
@@ -448,11 +491,12 @@ class _RowReader:
     def tracks(self, source: _RowSource) -> Iterator[Track]:
         """The tracks of the rows ``source`` has left; blank rows are skipped."""
         track = self.track
-        for row in source:
-            if len(row) > _MAX_COLUMNS:
-                raise _error(f"more than {_MAX_COLUMNS} columns", line=source.start)
-            if any(row):
-                yield track(row, source.start)
+        for rows, starts in source.batches():
+            for row, start in zip(rows, starts, strict=True):
+                if len(row) > _MAX_COLUMNS:
+                    raise _error(f"more than {_MAX_COLUMNS} columns", line=start)
+                if any(row):
+                    yield track(row, start)
 
     def track(self, row: list[str], line: int) -> Track:
         """The track of one row that starts on ``line``."""
@@ -711,18 +755,43 @@ _CACHE_KEY_CHARS = 256
 """Longer cells are not cached."""
 
 _AlbumKey = str | tuple[str, ...]
+_COLUMN_ROWS = 8
+"""Batches this long or longer are built column by column."""
+_EXPLICIT_CELLS: dict[str, bool | None] = {
+    variant: value
+    for word, value in _EXPLICIT.items()
+    for variant in (word, word.upper(), word.title())
+}
+_EXPLICIT_CELLS[""] = None
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Cache(dict[_K, _V]):
+    """Values built once per distinct key; bounded (see :func:`_remember`)."""
+
+    def __init__(self, build: Callable[[_K], _V]) -> None:
+        super().__init__()
+        self._build = build
+
+    def __missing__(self, key: _K) -> _V:
+        value = self._build(key)
+        _remember(self, key, value)
+        return value
 
 
 class _FastRows:
     """:meth:`_RowReader.track` for the rows that hold nothing unusual, at a fraction of its cost.
 
-    Which cell feeds which field is planned once per header, and the cells are taken with
-    one :func:`operator.itemgetter` call. Artist, genre and album cells repeat from row to
-    row, so their values are built once per distinct cell: they are immutable and equal by
-    value, so tracks can share them. A row the fast path cannot take exactly as the general
-    path would (a cell count other than the header's, a cell starting with an apostrophe, a
-    value that does not parse) goes to :meth:`_RowReader.track`, which warns, raises or
-    keeps the raw cell as it always does.
+    Which cell feeds which field is planned once per header. Artist, genre and album cells
+    repeat from row to row, so their values are built once per distinct cell: they are
+    immutable and equal by value, so tracks can share them. A batch of plain lines is built
+    column by column (:meth:`_columns`: C-level ``map`` and ``zip`` over whole columns, so
+    the cost per row is little more than the ``Track`` itself); any other batch row by row
+    (:meth:`_one_by_one`). A row neither can take exactly as the general path would (a cell
+    count other than the header's, a cell starting with an apostrophe, a value that does
+    not parse) goes to :meth:`_RowReader.track`, which warns, raises or keeps the raw cell
+    as it always does.
     """
 
     def __init__(self, rows: _RowReader) -> None:
@@ -734,8 +803,7 @@ class _FastRows:
         self._unit = unit
         self._ms = unit == "ms"
         duration = next((f for f, _ in _DURATIONS if f in column), "")
-        # A field without a column reads the empty cell appended after the last one.
-        cells = (
+        self._fields = (
             "title",
             "artists",
             duration,
@@ -747,17 +815,18 @@ class _FastRows:
             "location",
             "genres",
         )
-        self._pick = operator.itemgetter(*(column.get(field, width) for field in cells))
+        self._columns_of = tuple(column.get(field) for field in self._fields)
+        # A field without a column reads the empty cell appended after the last one.
+        self._pick = operator.itemgetter(*(width if i is None else i for i in self._columns_of))
         self._album_fields = tuple(f for f in _FAST_ALBUM_FIELDS if f in column)
+        self._album_columns = tuple(column[f] for f in self._album_fields)
         self._album_key: Callable[[list[str]], _AlbumKey] | None = (
-            operator.itemgetter(*(column[f] for f in self._album_fields))
-            if self._album_fields
-            else None
+            operator.itemgetter(*self._album_columns) if self._album_columns else None
         )
         self._extra = rows.extra_columns
-        self._artists: dict[str, tuple[ArtistCredit, ...]] = {}
-        self._genres: dict[str, tuple[str, ...]] = {}
-        self._albums: dict[_AlbumKey, Album | None] = {}
+        self._artists: _Cache[str, tuple[ArtistCredit, ...]] = _Cache(self._credits)
+        self._genres: _Cache[str, tuple[str, ...]] = _Cache(self._genre_list)
+        self._albums: _Cache[_AlbumKey, Album | None] = _Cache(self._album)
 
     @classmethod
     def plan(cls, rows: _RowReader) -> _FastRows | None:
@@ -768,10 +837,102 @@ class _FastRows:
         return cls(rows)
 
     def tracks(self, source: _RowSource) -> Iterator[Track]:
-        """The tracks of the rows ``source`` has left, as :meth:`_RowReader.tracks` makes them.
+        """The tracks of the rows ``source`` has left, as :meth:`_RowReader.tracks` makes them."""
+        for rows, starts in source.batches():
+            built = self._columns(rows) if len(rows) >= _COLUMN_ROWS else None
+            yield from (self._one_by_one(rows, starts) if built is None else built)
 
-        One loop with the plan in local variables: this is the per-row cost of every read.
+    def _columns(self, rows: list[list[str]]) -> list[Track] | None:
+        """The tracks of plain ``rows``, column by column; ``None`` if one needs more care.
+
+        The rows come from plain lines, so no cell holds a line break.
         """
+        count = len(rows)
+        if set(map(len, rows)) != {self._width} or not all(map(any, rows)):
+            return None  # ragged or blank rows
+        everything = "\x00".join(chain.from_iterable(rows))  # no cell holds a NUL
+        if everything[:1] == "'" or "\x00'" in everything:
+            return None  # a cell to restore
+        columns = list(zip(*rows, strict=True))
+        (
+            titles,
+            artists,
+            durations,
+            isrcs,
+            explicit,
+            track_numbers,
+            disc_numbers,
+            uris,
+            locations,
+            genres,
+        ) = (None if i is None else columns[i] for i in self._columns_of)
+        credits: Iterable[tuple[ArtistCredit, ...]] = repeat((), count)
+        if artists is not None:
+            credits = map(self._artists.__getitem__, artists)
+        albums: Iterable[Album | None] = repeat(None, count)
+        if self._album_columns:
+            keys: Iterable[_AlbumKey] = columns[self._album_columns[0]]
+            if len(self._album_columns) > 1:
+                keys = zip(*(columns[i] for i in self._album_columns), strict=True)
+            albums = map(self._albums.__getitem__, keys)
+        ms: Iterable[int | None] = repeat(None, count)
+        if durations is not None:
+            if not (self._ms and all(durations) and _ascii_digits("".join(durations))):
+                return None
+            ms = map(int, durations)
+        if isrcs is not None and not all(map(_ISRC.match, filter(None, isrcs))):
+            return None  # "" is no ISRC to Track, like None
+        flags: Iterable[bool | None] = repeat(None, count)
+        if explicit is not None:
+            if not _EXPLICIT_CELLS.keys() >= set(explicit):
+                return None
+            flags = map(_EXPLICIT_CELLS.__getitem__, explicit)
+        numbers = _numbers(track_numbers, count)
+        discs = _numbers(disc_numbers, count)
+        if numbers is None or discs is None:
+            return None
+        provider_ids: Iterable[dict[ProviderName, ProviderTrackId] | None] = repeat(None, count)
+        if uris is not None:
+            matches = list(map(_SPOTIFY_TRACK.fullmatch, uris))
+            if not all(matches):
+                return None  # local files and empty cells
+            provider_ids = [{_SPOTIFY: ProviderTrackId(m[1])} for m in matches if m]
+        places: Iterable[tuple[str, ...]] = repeat((), count)
+        if locations is not None:
+            if not all(locations):
+                return None
+            places = zip(locations)
+        genre_lists: Iterable[tuple[str, ...]] = repeat((), count)
+        if genres is not None:
+            genre_lists = map(self._genres.__getitem__, genres)
+        extras: Iterable[dict[str, str] | None] = repeat(None, count)
+        if self._extra:
+            keys_of = [key for _, key in self._extra]
+            cells = zip(*(columns[i] for i, _ in self._extra), strict=True)
+            extras = [{k: c for k, c in zip(keys_of, row, strict=True) if c} for row in cells]
+        # Positional: keywords cost a third more per call (test_csv_fast_paths pins the order).
+        return list(
+            map(
+                Track,
+                ("",) * count if titles is None else titles,
+                credits,
+                albums,
+                ms,
+                repeat(None, count) if isrcs is None else isrcs,
+                numbers,
+                discs,
+                flags,
+                provider_ids,
+                places,
+                repeat(None, count),
+                repeat(None, count),
+                genre_lists,
+                extras,
+            )
+        )
+
+    def _one_by_one(self, rows: list[list[str]], starts: Sequence[int]) -> Iterator[Track]:
+        """The tracks of ``rows`` (starting on the lines ``starts``), row by row."""
         general = self._rows.track
         width = self._width
         pick = self._pick
@@ -783,12 +944,12 @@ class _FastRows:
         ms_unit = self._ms
         unit = self._unit
         isrc_match = _ISRC.match
-        for row in source:
+        for row, line in zip(rows, starts, strict=True):
             if len(row) != width:
                 if len(row) > _MAX_COLUMNS:
-                    raise _error(f"more than {_MAX_COLUMNS} columns", line=source.start)
+                    raise _error(f"more than {_MAX_COLUMNS} columns", line=line)
                 if any(row):
-                    yield general(row, source.start)
+                    yield general(row, line)
                 continue
             if not any(row):
                 continue
@@ -806,18 +967,12 @@ class _FastRows:
                 genres,
             ) = pick(row)
             if title[:1] == "'":
-                yield self._general(row, source.start)
+                yield self._general(row, line)
                 continue
-            credits = artists_of.get(artists)
-            if credits is None:
-                credits = self._credits(artists)
+            credits = artists_of[artists]
             album = None
             if album_key is not None:
-                key = album_key(row)
-                try:
-                    album = albums[key]
-                except KeyError:
-                    album = self._album(key)
+                album = albums[album_key(row)]
             ms: int | None = None
             if duration:
                 try:
@@ -825,31 +980,31 @@ class _FastRows:
                     if ms is None:
                         ms = parse_duration(duration, unit)
                 except ValueError:
-                    yield self._general(row, source.start)
+                    yield self._general(row, line)
                     continue
             if isrc and not (len(isrc) == 12 and isrc_match(isrc)):
                 isrc = _clean_isrc(isrc)  # an upper-case 12-character match is already clean
                 if isrc is None:
-                    yield self._general(row, source.start)
+                    yield self._general(row, line)
                     continue
             flag: bool | None = None
             if explicit:
                 flag = _EXPLICIT.get(explicit.strip().lower())
                 if flag is None:
-                    yield self._general(row, source.start)
+                    yield self._general(row, line)
                     continue
             number = disc = None
             if track_number or disc_number:
                 number = _number(track_number) if track_number else None
                 disc = _number(disc_number) if disc_number else None
                 if (track_number and number is None) or (disc_number and disc is None):
-                    yield self._general(row, source.start)
+                    yield self._general(row, line)
                     continue
             provider_ids: dict[ProviderName, ProviderTrackId] | None = None
             locations: tuple[str, ...] | list[str] = ()
             if uri or location:
                 if uri[:1] == "'" or location[:1] == "'":
-                    yield self._general(row, source.start)
+                    yield self._general(row, line)
                     continue
                 if uri:
                     match = _SPOTIFY_TRACK.fullmatch(uri.strip())
@@ -863,7 +1018,7 @@ class _FastRows:
                     locations = (location,)
             genre_names: tuple[str, ...] = ()
             if genres:
-                genre_names = genres_of.get(genres) or self._genre_list(genres)
+                genre_names = genres_of[genres]
             extras = None
             if extra:
                 extras = {k: c if c[0] != "'" else restore(c) for i, k in extra if (c := row[i])}
@@ -916,7 +1071,20 @@ def _number(cell: str) -> int | None:
     return int(head) if head.isdigit() and head.isascii() else None
 
 
-def _remember(cache: dict[Any, Any], key: _AlbumKey, value: object) -> None:
+def _numbers(column: tuple[str, ...] | None, count: int) -> Iterable[int | None] | None:
+    """Track or disc numbers of a column of plain digits; ``None`` for any other column."""
+    if column is None:
+        return repeat(None, count)
+    if all(column) and _ascii_digits("".join(column)):
+        return map(int, column)
+    return None
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isdigit() and text.isascii()
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: object) -> None:
     """Keep ``value`` for ``key``, unless ``key`` is long; start again when ``cache`` is full."""
     chars = len(key) if isinstance(key, str) else sum(map(len, key))
     if chars > _CACHE_KEY_CHARS:
@@ -1211,7 +1379,7 @@ def _open(
         split=fast,
     )
     header_row: list[str] | None = None
-    for row in source:
+    for (row,), _ in source.batches(max_rows=1):
         if declared and len(row) <= 2 and row[0].strip().lower() == "sep=":
             declared = None  # the directive line itself
             continue
@@ -1407,12 +1575,22 @@ class CsvCodec:
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, and let what was made meanwhile skip its scan.
+
+    Re-enabled as is, the collector's first pass would walk every object made while it was
+    paused (as much work as a tenth of the read); freezing and unfreezing them at once moves
+    them straight to the oldest generation instead, where full collections still see them.
+    Skipped when something else has frozen objects (it expects them to stay frozen).
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
