@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from playlist_interop.codecs import FormatWarning, detect_format, get_codec
 from playlist_interop.codecs.xspf import XSPF
@@ -358,3 +359,65 @@ def test_version_0_dates_are_any_iso_8601() -> None:
     v1 = doc("<date>2005-01-08</date><trackList/>")
     with pytest.raises(PlaylistFormatError, match="xsd:dateTime"):
         XSPF.read(v1, strict=True)
+
+
+# Children of <track>: what a plain track holds, and each way of not being plain.
+TRACK_CHILDREN = [
+    "<location>http://x/1.mp3</location>",
+    "<location> rel/2.mp3 </location>",
+    "<location>http://x/a b</location>",
+    "<location>%zz</location>",
+    "<identifier>isrc:USRC17607839</identifier>",
+    "<identifier> urn:x:1 </identifier>",
+    "<identifier>https://musicbrainz.org/recording/bded3a41-acd7-42ff-9402-cb59e35be8f4</identifier>",
+    "<title>T &amp; U</title>",
+    "<title/>",
+    "<title>\tpadded </title>",
+    "<creator>A</creator>",
+    "<creator></creator>",
+    "<album>B</album>",
+    "<album/>",
+    "<trackNum>1</trackNum>",
+    "<trackNum>0</trackNum>",
+    "<trackNum> +7 </trackNum>",
+    "<duration>1000</duration>",
+    "<duration>-1</duration>",
+    "<annotation>n</annotation>",
+    '<link rel="http://r">http://v</link>',
+    "<!-- a comment -->",
+    "<title>a<!-- c -->b</title>",
+    '<title a="1">t</title>',
+    "<title><b>x</b></title>",
+    "<foo>1</foo>",
+    "stray text",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(TRACK_CHILDREN), max_size=6),
+    st.sampled_from(["", "\n  "]),
+    st.sampled_from(["", ' xml:base="http://base/dir/"', ' foo="1"']),
+    st.sampled_from(["", ' xml:base="http://list/"']),
+)
+def test_plain_tracks_read_as_the_general_path_reads_them(
+    children: list[str], space: str, track_attrs: str, list_attrs: str
+) -> None:
+    from lxml import etree
+
+    from playlist_interop.codecs._xspf import _Reader
+
+    data = doc(
+        f"<trackList{list_attrs}><track{track_attrs}>{space.join(children)}</track></trackList>"
+    )
+    root = etree.fromstring(data)
+    reader = _Reader(strict=True, on_warning=None)
+    reader.root(root)
+    reader.list_base = root[0].get("{http://www.w3.org/XML/1998/namespace}base") or ""
+    element = root[0][0]
+    plain = reader.plain_track(element)
+    if plain is None:
+        return
+    # A plain track has nothing to report: strict mode reads it, and reads the same track.
+    assert reader.track(element) == plain
+    assert XSPF.read(data, strict=True).tracks == (plain,)
