@@ -10,7 +10,7 @@ import attrs
 
 from playlist_interop.types import DurationMs, Isrc, MusicBrainzId, ProviderName, ProviderTrackId
 
-__all__ = ["Album", "ArtistCredit", "Image", "Track"]
+__all__ = ["Album", "ArtistCredit", "Image", "Track", "assemble_track"]
 
 
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
@@ -148,3 +148,70 @@ class Track:
             if i < len(self.artists) - 1:
                 parts.append(credit.join_phrase if credit.join_phrase is not None else ", ")
         return "".join(parts)
+
+
+_new = object.__new__
+(
+    _set_title,
+    _set_artists,
+    _set_album,
+    _set_duration_ms,
+    _set_isrc,
+    _set_track_number,
+    _set_disc_number,
+    _set_explicit,
+    _set_provider_ids,
+    _set_locations,
+    _set_image,
+    _set_musicbrainz_recording_id,
+    _set_genres,
+    _set_extras,
+) = (Track.__dict__[field.name].__set__ for field in attrs.fields(Track))
+
+
+def assemble_track(  # noqa: PLR0917 - one parameter per field, in field order
+    title: str,
+    artists: tuple[ArtistCredit, ...],
+    album: Album | None,
+    duration_ms: DurationMs | None,
+    isrc: Isrc | None,
+    track_number: int | None,
+    disc_number: int | None,
+    explicit: bool | None,
+    provider_ids: Mapping[ProviderName, ProviderTrackId],
+    locations: tuple[str, ...],
+    image: Image | None,
+    musicbrainz_recording_id: MusicBrainzId | None,
+    genres: tuple[str, ...],
+    extras: Mapping[str, Any],
+) -> Track:
+    """Build a :class:`Track` from values already in the model's normal form.
+
+    For codecs' inner loops only: ``Track(...)`` runs a converter per field and sets each
+    slot through ``object.__setattr__``, which costs about as much as parsing a playlist
+    line. This sets the slots directly, so every value must already be what the converters
+    would make of it: tuples (not lists) for ``artists``, ``locations`` and ``genres``,
+    a normalised ISRC or ``None``, and frozen mappings (``MappingProxyType``, or
+    :data:`EMPTY_MAPPING`) for ``provider_ids`` and ``extras``. The result is then equal to
+    ``Track(...)`` with the same arguments; a test holds the two together for every field.
+    """
+    track = _new(Track)
+    _set_title(track, title)
+    _set_artists(track, artists)
+    _set_album(track, album)
+    _set_duration_ms(track, duration_ms)
+    _set_isrc(track, isrc)
+    _set_track_number(track, track_number)
+    _set_disc_number(track, disc_number)
+    _set_explicit(track, explicit)
+    _set_provider_ids(track, provider_ids)
+    _set_locations(track, locations)
+    _set_image(track, image)
+    _set_musicbrainz_recording_id(track, musicbrainz_recording_id)
+    _set_genres(track, genres)
+    _set_extras(track, extras)
+    return track
+
+
+EMPTY_MAPPING: Mapping[Any, Any] = _EMPTY
+"""The shared empty frozen mapping the model uses for ``provider_ids`` and ``extras``."""

@@ -1,0 +1,66 @@
+"""``assemble_track`` (the codecs' fast constructor) builds exactly what ``Track(...)`` builds."""
+
+from __future__ import annotations
+
+import inspect
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from playlist_interop.model import Album, ArtistCredit, Image, Track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
+
+texts = st.text(max_size=12)
+optional_ints = st.none() | st.integers(min_value=0, max_value=10**7)
+credits = st.builds(ArtistCredit, texts, role=st.none() | st.sampled_from(["main", "featured"]))
+frozen = st.just(EMPTY_MAPPING) | st.dictionaries(
+    st.sampled_from(["spotify", "deezer", "x"]), texts, min_size=1
+).map(lambda d: MappingProxyType(dict(d)))
+
+normal_values = st.tuples(
+    texts,  # title
+    st.lists(credits, max_size=3).map(tuple),  # artists
+    st.none() | st.builds(Album, texts, artists=st.lists(credits, max_size=2).map(tuple)),
+    optional_ints,  # duration_ms
+    st.none() | st.from_regex(r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}", fullmatch=True),  # isrc
+    optional_ints,  # track_number
+    optional_ints,  # disc_number
+    st.none() | st.booleans(),  # explicit
+    frozen,  # provider_ids
+    st.lists(texts, max_size=3).map(tuple),  # locations
+    st.none() | st.builds(Image, texts, width=optional_ints),  # image
+    st.none() | st.uuids().map(str),  # musicbrainz_recording_id
+    st.lists(texts, max_size=3).map(tuple),  # genres
+    frozen,  # extras
+)
+
+
+def test_its_parameters_are_the_fields_in_order() -> None:
+    parameters = list(inspect.signature(assemble_track).parameters)
+    assert parameters == [field.name for field in attrs.fields(Track)]
+
+
+@given(normal_values)
+def test_it_equals_the_constructor_for_values_in_normal_form(values: tuple[Any, ...]) -> None:
+    built = Track(*values)
+    assert attrs.astuple(built, recurse=False) == values  # the values were already normal
+    assembled = assemble_track(*values)
+    assert type(assembled) is Track
+    assert assembled == built
+    for field in attrs.fields(Track):
+        mine, theirs = getattr(assembled, field.name), getattr(built, field.name)
+        assert type(mine) is type(theirs)
+        assert mine == theirs
+
+
+def test_the_result_is_frozen() -> None:
+    nothing = EMPTY_MAPPING
+    track = assemble_track(
+        "t", (), None, None, None, None, None, None, nothing, (), None, None, (), nothing
+    )
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        track.title = "other"  # type: ignore[misc]
