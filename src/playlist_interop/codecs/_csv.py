@@ -32,8 +32,9 @@ import operator
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, repeat
+from types import MappingProxyType
 from typing import Any, BinaryIO, TextIO, TypeVar
 
 import attrs
@@ -58,6 +59,8 @@ from playlist_interop.codecs._csv_profiles import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING as EMPTY
+from playlist_interop.model._track import assemble_track
 from playlist_interop.types import DurationMs, MusicBrainzId, ProviderName, ProviderTrackId
 
 __all__ = ["CSV", "CsvCodec"]
@@ -891,12 +894,12 @@ class _FastRows:
         discs = _numbers(disc_numbers, count)
         if numbers is None or discs is None:
             return None
-        provider_ids: Iterable[dict[ProviderName, ProviderTrackId] | None] = repeat(None, count)
+        provider_ids: Iterable[Mapping[ProviderName, ProviderTrackId]] = repeat(EMPTY, count)
         if uris is not None:
             matches = list(map(_SPOTIFY_TRACK.fullmatch, uris))
             if not all(matches):
                 return None  # local files and empty cells
-            provider_ids = [{_SPOTIFY: ProviderTrackId(m[1])} for m in matches if m]
+            provider_ids = [_frozen({_SPOTIFY: ProviderTrackId(m[1])}) for m in matches if m]
         places: Iterable[tuple[str, ...]] = repeat((), count)
         if locations is not None:
             if not all(locations):
@@ -905,20 +908,23 @@ class _FastRows:
         genre_lists: Iterable[tuple[str, ...]] = repeat((), count)
         if genres is not None:
             genre_lists = map(self._genres.__getitem__, genres)
-        extras: Iterable[dict[str, str] | None] = repeat(None, count)
+        extras: Iterable[Mapping[str, str]] = repeat(EMPTY, count)
         if self._extra:
             keys_of = [key for _, key in self._extra]
             cells = zip(*(columns[i] for i, _ in self._extra), strict=True)
-            extras = [{k: c for k, c in zip(keys_of, row, strict=True) if c} for row in cells]
-        # Positional: keywords cost a third more per call (test_csv_fast_paths pins the order).
+            extras = [
+                _frozen({k: c for k, c in zip(keys_of, row, strict=True) if c}) for row in cells
+            ]
+        # Every value is in the model's normal form (tuples, frozen mappings, clean ISRCs),
+        # so the tracks are assembled without Track's converters.
         return list(
             map(
-                Track,
+                assemble_track,
                 ("",) * count if titles is None else titles,
                 credits,
                 albums,
                 ms,
-                repeat(None, count) if isrcs is None else isrcs,
+                repeat(None, count) if isrcs is None else [i or None for i in isrcs],
                 numbers,
                 discs,
                 flags,
@@ -1000,8 +1006,8 @@ class _FastRows:
                 if (track_number and number is None) or (disc_number and disc is None):
                     yield self._general(row, line)
                     continue
-            provider_ids: dict[ProviderName, ProviderTrackId] | None = None
-            locations: tuple[str, ...] | list[str] = ()
+            provider_ids: Mapping[ProviderName, ProviderTrackId] = EMPTY
+            locations: tuple[str, ...] = ()
             if uri or location:
                 if uri[:1] == "'" or location[:1] == "'":
                     yield self._general(row, line)
@@ -1009,21 +1015,23 @@ class _FastRows:
                 if uri:
                     match = _SPOTIFY_TRACK.fullmatch(uri.strip())
                     if match:
-                        provider_ids = {_SPOTIFY: ProviderTrackId(match[1])}
+                        provider_ids = _frozen({_SPOTIFY: ProviderTrackId(match[1])})
                     else:
-                        locations = [uri]
+                        locations = (uri,)
                 if locations or "\n" in location:
-                    locations = [*locations, *(part for part in location.split("\n") if part)]
+                    locations = (*locations, *(part for part in location.split("\n") if part))
                 elif location:
                     locations = (location,)
             genre_names: tuple[str, ...] = ()
             if genres:
                 genre_names = genres_of[genres]
-            extras = None
+            extras: Mapping[str, str] = EMPTY
             if extra:
-                extras = {k: c if c[0] != "'" else restore(c) for i, k in extra if (c := row[i])}
-            # Positional: keywords cost a third more per call (test_csv_fast_paths pins the order).
-            yield Track(
+                extras = _frozen(
+                    {k: c if c[0] != "'" else restore(c) for i, k in extra if (c := row[i])}
+                )
+            # Every value is in the model's normal form: assembled without Track's converters.
+            yield assemble_track(
                 title,
                 credits,
                 album,
@@ -1069,6 +1077,11 @@ def _number(cell: str) -> int | None:
     """A track or disc number as :meth:`_RowReader.track` reads it; ``None`` if it is not one."""
     head = _number_head(cell)
     return int(head) if head.isdigit() and head.isascii() else None
+
+
+def _frozen(mapping: dict[Any, Any]) -> Mapping[Any, Any]:
+    """``mapping`` as the model keeps it: read-only, the shared empty one when empty."""
+    return MappingProxyType(mapping) if mapping else EMPTY
 
 
 def _numbers(column: tuple[str, ...] | None, count: int) -> Iterable[int | None] | None:
