@@ -3,7 +3,8 @@
 Line splitting is checked against a plain reference (``bytes.splitlines`` and a decode per
 line) and against itself with tiny chunks, so every line end and multi-byte character
 falls on a chunk boundary somewhere. The M3U reader is run with its fast mode on and off
-over the same bytes: tracks, playlist data, warnings and errors must not differ.
+over the same bytes: tracks, playlist data, warnings and errors must not differ. The M3U
+and PLS writers likewise, for the bytes and the loss report.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playlist_interop.codecs import _text
-from playlist_interop.codecs._m3u import _Reader
+from playlist_interop.codecs._m3u import M3U, M3UCodec, _Reader
+from playlist_interop.codecs._pls import PLS, PLSCodec
 from playlist_interop.codecs._text import decode_legacy, iter_line_batches, iter_lines
 from playlist_interop.errors import PlaylistFormatError
+from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
 
 _FRAGMENTS = [
     b"a",
@@ -228,3 +231,64 @@ def test_m3u_fast_mode_reads_like_the_general_mode(
         fast = _m3u_outcome(data, fast=True, strict=strict)
         general = _m3u_outcome(data, fast=False, strict=strict)
     assert fast == general
+
+
+_TEXTS = st.sampled_from(
+    [
+        *("Song", "Song", "Artist 1", " Spaced ", "", "A - B", "A -B", "A -", "(x) - y"),
+        *("Br[a", "Line\nbreak", "Tab\there", "\xa0nbsp", "#hash", "caf\xe9", "x\x7fdel"),
+    ]
+)
+
+
+def _mostly(plain: object, *unusual: object) -> st.SearchStrategy[object]:
+    """``plain`` five times in six, else one of ``unusual``."""
+    return st.sampled_from([plain] * 5 * len(unusual) + list(unusual))
+
+
+_CREDITS = st.builds(
+    ArtistCredit,
+    name=_TEXTS,
+    role=_mostly(None, "main"),
+    join_phrase=_mostly(None, " & ", "\n"),
+    musicbrainz_id=_mostly(None, "", "id"),
+)
+_ALBUMS = st.none() | st.builds(
+    Album,
+    title=_TEXTS,
+    artists=_mostly((), (ArtistCredit("Album Artist"),)),
+    upc=_mostly(None, "", "123"),
+)
+_TRACKS = st.builds(
+    Track,
+    title=_TEXTS,
+    artists=st.lists(_CREDITS, max_size=1).map(tuple) | st.lists(_CREDITS, max_size=3).map(tuple),
+    album=_ALBUMS,
+    duration_ms=st.none() | st.integers(-2000, 10**13) | st.sampled_from([1000, 127_919, 100]),
+    isrc=_mostly(None, "USRC17607839"),
+    track_number=_mostly(None, 3),
+    locations=st.lists(_TEXTS | st.just("/music/a.mp3"), min_size=1, max_size=1).map(tuple)
+    | st.lists(_TEXTS, max_size=2).map(tuple),
+    image=_mostly(None, Image("http://x/i.png")),
+    genres=_mostly((), ("Rock",)),
+    extras=_mostly({}, {"m3u.group": "G"}, {"other": 1}, {"m3u.after": ("# c",)})
+    | _mostly({}, {"pls.keys": {"Rating": "5"}}),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    tracks=st.lists(_TRACKS, max_size=12),
+    name=st.sampled_from([None, "List"]),
+    codec=st.sampled_from([M3U, PLS]),
+)
+def test_fast_writes_like_the_general_path(
+    tracks: list[Track], name: str | None, codec: M3UCodec | PLSCodec
+) -> None:
+    playlist = Playlist(name=name, tracks=tracks)
+    written = []
+    for fast in (True, False):
+        out = io.BytesIO()
+        losses = codec._write_stream(playlist, playlist.tracks, out, fast=fast)
+        written.append((out.getvalue(), losses))
+    assert written[0] == written[1]

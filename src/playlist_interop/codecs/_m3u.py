@@ -19,8 +19,14 @@ from playlist_interop.codecs._base import (
     emit_warning,
     open_source,
 )
-from playlist_interop.codecs._text import find_control, head_text, iter_line_batches
+from playlist_interop.codecs._text import (
+    any_control,
+    find_control,
+    head_text,
+    iter_line_batches,
+)
 from playlist_interop.codecs._winamp import (
+    ISRC_LOSS,
     LossTally,
     clean_text,
     credit_line,
@@ -243,13 +249,13 @@ class _Reader:
         album_title: str | None = None
         for first, batch in batches:
             number = first - 1
-            printable = "".join(batch).isprintable()
+            controls = any_control(batch)
             for raw in batch:
                 number += 1
                 line = raw.strip()
                 if not line:
                     continue
-                if not printable and not line.isprintable():
+                if controls and not line.isprintable():
                     column = find_control(line)
                     if column is not None:
                         reason = f"control character U+{ord(line[column]):04X} in a line"
@@ -474,6 +480,105 @@ def _comment_lines(value: object, field: str, tally: LossTally, tracks: int = 1)
     return lines
 
 
+class _PlainTally:
+    """The fast path of :meth:`M3UCodec.write_stream` for plain tracks.
+
+    A plain track has one location, at most one artist credit (a bare name) and an album
+    with a title only, if any; apart from an ISRC (counted here, as the loss tally would)
+    it has nothing the format cannot carry, and its text needs no cleaning beyond outer
+    spaces. :meth:`lines` gives its lines, or ``None`` for any other track, which then
+    takes the general path.
+    """
+
+    __slots__ = ("isrc", "tally")
+
+    def __init__(self, tally: LossTally) -> None:
+        self.tally = tally
+        self.isrc = 0
+
+    def add(self, track: Track, lines: list[str]) -> bool:
+        """Append the lines of a plain ``track`` (see the class); False for any other."""
+        locations = track.locations
+        artists = track.artists
+        if (
+            len(locations) != 1
+            or len(artists) > 1
+            or track.extras
+            or track.genres
+            or track.image is not None
+            or track.track_number is not None
+            or track.disc_number is not None
+            or track.explicit is not None
+            or track.provider_ids
+            or track.musicbrainz_recording_id
+        ):
+            return False
+        title = track.title
+        location = locations[0]
+        if not (title.isprintable() and location.isprintable()):
+            return False
+        location = location.strip()
+        if not location or location[0] == "#":
+            return False
+        artist = ""
+        if artists:
+            credit = artists[0]
+            artist = credit.name
+            if (
+                credit.role is not None
+                or credit.provider_ids
+                or credit.musicbrainz_id
+                or credit.join_phrase is not None
+                or not artist.isprintable()
+            ):
+                return False
+            artist = artist.strip()
+            if " -" in artist or "(" in artist or ")" in artist or "[" in artist or "]" in artist:
+                return False  # might not read back as this artist: the tally says why
+        if not artist and " -" in title:
+            return False
+        album = track.album
+        album_title = ""
+        if album is not None:
+            album_title = album.title
+            if (
+                album.artists
+                or album.release_date
+                or album.upc
+                or album.provider_ids
+                or album.musicbrainz_id
+                or album.images
+                or not album_title.isprintable()
+            ):
+                return False
+            album_title = album_title.strip()
+        if track.isrc:
+            self.isrc += 1
+        duration = track.duration_ms
+        if title or artists or duration is not None:
+            if duration is None:
+                seconds = "-1"
+            elif duration % 1000:
+                seconds = f"{duration / 1000:.3f}".rstrip("0")  # as format_seconds
+            else:
+                seconds = str(round(duration / 1000))
+            title = f"{artist} - {title.strip()}" if artist else title.strip()
+            if album_title:
+                lines += (f"#EXTINF:{seconds},{title}", f"#EXTALB:{album_title}", location)
+            else:
+                lines += (f"#EXTINF:{seconds},{title}", location)
+        elif album_title:
+            lines += (f"#EXTALB:{album_title}", location)
+        else:
+            lines.append(location)
+        return True
+
+    def close(self) -> None:
+        """Hand the counts to the loss tally."""
+        if self.isrc:
+            self.tally.note("isrc", ISRC_LOSS, self.isrc)
+
+
 class M3UCodec:
     """The M3U/M3U8 codec; use the module-level :data:`M3U` instance.
 
@@ -562,6 +667,12 @@ class M3UCodec:
         self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO
     ) -> tuple[Loss, ...]:
         """Write ``playlist``'s metadata and ``tracks`` to ``out`` incrementally."""
+        return self._write_stream(playlist, tracks, out)
+
+    def _write_stream(
+        self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO, *, fast: bool = True
+    ) -> tuple[Loss, ...]:
+        """:meth:`write_stream`; ``fast=False`` writes every track the general way (tests)."""
         tally = LossTally(extras_prefix="m3u.", album="title", image=True, genres=True)
         tally.playlist(playlist, name=True)
         extras = playlist.extras
@@ -573,7 +684,14 @@ class M3UCodec:
         if playlist.name:
             lines.append(f"#PLAYLIST:{clean_text(playlist.name)}")
         group: str | None = None
+        plain = _PlainTally(tally)
+        add = plain.add if fast else None
         for track in tracks:
+            if group is None and add is not None and add(track, lines):
+                if len(lines) >= _FLUSH_LINES:
+                    out.write(("\n".join(lines) + "\n").encode("utf-8"))
+                    lines = []
+                continue
             display = display_parts(track)
             tally.track(track, display)
             location = next((clean_text(x) for x in track.locations if clean_text(x)), "")
@@ -618,6 +736,7 @@ class M3UCodec:
         )
         if lines:
             out.write(("\n".join(lines) + "\n").encode("utf-8"))
+        plain.close()
         return tally.losses()
 
     def sniff(self, head: bytes) -> float:

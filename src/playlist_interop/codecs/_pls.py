@@ -19,6 +19,10 @@ from playlist_interop.codecs._base import (
 )
 from playlist_interop.codecs._text import find_control, head_text, iter_lines
 from playlist_interop.codecs._winamp import (
+    ARTISTS_IN_TITLE,
+    ISRC_LOSS,
+    NO_ALBUM,
+    ROUNDED,
     LossTally,
     clean_text,
     display_parts,
@@ -281,6 +285,95 @@ class _Reader:
             )
 
 
+class _PlainTally:
+    """The fast path of :meth:`PLSCodec.write_stream` for plain tracks.
+
+    A plain track has one location and at most one artist credit (a bare name); its album,
+    ISRC and fractional seconds, which PLS cannot carry, are counted here as the loss
+    tally would count them; it has nothing else the format cannot carry, and its text
+    needs no cleaning beyond outer spaces. :meth:`add` writes its lines; any other track
+    takes the general path.
+    """
+
+    __slots__ = ("album", "artists", "isrc", "rounded", "tally")
+
+    def __init__(self, tally: LossTally) -> None:
+        self.tally = tally
+        self.isrc = 0
+        self.artists = 0
+        self.album = 0
+        self.rounded = 0
+
+    def add(self, track: Track, index: int, lines: list[str]) -> bool:
+        """Append the lines of entry ``index`` for a plain ``track``; False for any other."""
+        locations = track.locations
+        artists = track.artists
+        if (
+            len(locations) != 1
+            or len(artists) > 1
+            or track.extras
+            or track.genres
+            or track.image is not None
+            or track.track_number is not None
+            or track.disc_number is not None
+            or track.explicit is not None
+            or track.provider_ids
+            or track.musicbrainz_recording_id
+        ):
+            return False
+        title = track.title
+        location = locations[0]
+        if not (title.isprintable() and location.isprintable()):
+            return False
+        location = location.strip()
+        if not location:
+            return False
+        title = title.strip()
+        if artists:
+            credit = artists[0]
+            artist = credit.name
+            if (
+                credit.role is not None
+                or credit.provider_ids
+                or credit.musicbrainz_id
+                or credit.join_phrase is not None
+                or not artist.isprintable()
+            ):
+                return False
+            self.artists += 1
+            artist = artist.strip()
+            if artist:
+                title = f"{artist} - {title}"
+        if track.album is not None:
+            self.album += 1
+        if track.isrc:
+            self.isrc += 1
+        duration = track.duration_ms
+        if duration is None:
+            seconds = "-1"
+        else:
+            seconds = str(round(duration / 1000))  # as format_seconds(whole=True)
+            if duration % 1000:
+                self.rounded += 1
+        lines.append(f"File{index}={location}")
+        if title:
+            lines.append(f"Title{index}={title}")
+        lines.append(f"Length{index}={seconds}")
+        return True
+
+    def close(self) -> None:
+        """Hand the counts to the loss tally."""
+        note = self.tally.note
+        for field, count, reason in (
+            ("isrc", self.isrc, ISRC_LOSS),
+            ("artists", self.artists, ARTISTS_IN_TITLE),
+            ("album", self.album, NO_ALBUM),
+            ("duration_ms", self.rounded, ROUNDED),
+        ):
+            if count:
+                note(field, reason, count)
+
+
 class PLSCodec:
     """The PLS codec; use the module-level :data:`PLS` instance.
 
@@ -343,6 +436,12 @@ class PLSCodec:
         self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO
     ) -> tuple[Loss, ...]:
         """Write ``playlist``'s metadata and ``tracks`` to ``out`` incrementally."""
+        return self._write_stream(playlist, tracks, out)
+
+    def _write_stream(
+        self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO, *, fast: bool = True
+    ) -> tuple[Loss, ...]:
+        """:meth:`write_stream`; ``fast=False`` writes every track the general way (tests)."""
         tally = LossTally(extras_prefix="pls.", whole_seconds=True, split_title=False)
         tally.playlist(playlist, name=True)
         lines = ["[playlist]"]
@@ -350,7 +449,15 @@ class PLSCodec:
             lines.append(f"X-GNOME-Title={clean_text(playlist.name)}")
         lines += _extra_keys(playlist.extras.get(KEYS), None, tally, f"playlist.extras.{KEYS}")
         count = 0
+        plain = _PlainTally(tally)
+        add = plain.add if fast else None
         for track in tracks:
+            if add is not None and add(track, count + 1, lines):
+                count += 1
+                if len(lines) >= _FLUSH_LINES:
+                    out.write(("\n".join(lines) + "\n").encode("utf-8"))
+                    lines = []
+                continue
             parts = display_parts(track)
             tally.track(track, parts)
             location = next((clean_text(x) for x in track.locations if clean_text(x)), "")
@@ -369,6 +476,7 @@ class PLSCodec:
                 lines = []
         lines += [f"NumberOfEntries={count}", "Version=2"]
         out.write(("\n".join(lines) + "\n").encode("utf-8"))
+        plain.close()
         return tally.losses()
 
     def sniff(self, head: bytes) -> float:

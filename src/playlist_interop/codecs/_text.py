@@ -7,7 +7,8 @@ Shared by the text codecs (M3U, PLS, CSV). The API is small on purpose:
 - :func:`head_text` decodes the first bytes of a file for sniffers.
 - :func:`decode_legacy` decodes bytes as Windows-1252 (Latin-1 for the five bytes
   Windows-1252 leaves undefined), the usual encoding of old ``.m3u`` and ``.pls`` files.
-- :func:`find_control` finds a control character that has no place in playlist text.
+- :func:`find_control` finds a control character that has no place in playlist text;
+  :func:`any_control` tells quickly whether a batch of lines has one.
 
 Encoding rules of :func:`iter_lines`:
 
@@ -38,6 +39,7 @@ from playlist_interop.errors import PlaylistFormatError
 
 __all__ = [
     "MAX_LINE_BYTES",
+    "any_control",
     "decode_legacy",
     "find_control",
     "head_text",
@@ -67,6 +69,7 @@ _WINDOWS_1252 = {
 _LEGACY_TABLE = str.maketrans({chr(byte): char for byte, char in _WINDOWS_1252.items()})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])  # the same, as bytes
 
 
 def decode_legacy(raw: bytes) -> str:
@@ -81,6 +84,16 @@ def find_control(text: str) -> int | None:
     """Index of the first C0 control character (other than TAB) or DEL in ``text``, if any."""
     match = _CONTROL.search(text)
     return None if match is None else match.start()
+
+
+def any_control(texts: list[str]) -> bool:
+    """Whether :func:`find_control` finds something in any of ``texts``.
+
+    One pass over their UTF-8 bytes, several times faster than ``str.isprintable``: in
+    UTF-8, C0 controls and DEL are single bytes that no other character contains.
+    """
+    data = "".join(texts).encode("utf-8", "surrogatepass")
+    return len(data.translate(None, _CONTROL_BYTES)) != len(data)
 
 
 def _detect(head: bytes) -> tuple[str | None, int]:

@@ -17,6 +17,10 @@ from playlist_interop.model import Album, ArtistCredit, Playlist, Track
 from playlist_interop.types import DurationMs
 
 __all__ = [
+    "ARTISTS_IN_TITLE",
+    "ISRC_LOSS",
+    "NO_ALBUM",
+    "ROUNDED",
     "LossTally",
     "clean_text",
     "credit_line",
@@ -28,6 +32,15 @@ __all__ = [
     "parse_seconds",
     "split_display",
 ]
+
+ISRC_LOSS = "no ISRC field"
+"""Why an ISRC is lost (the formats have no field for it)."""
+ARTISTS_IN_TITLE = "written into the title as 'Artist - Title'"
+"""Why artists are lost when readers do not split the title (PLS)."""
+NO_ALBUM = "no album field"
+"""Why an album is lost (PLS)."""
+ROUNDED = "rounded to whole seconds"
+"""Why a duration is lost when the format has whole seconds (PLS)."""
 
 _SEPARATOR = " - "
 _NUMBER = re.compile(r"[+-]?\d{1,12}(?:\.\d{1,9})?")
@@ -175,7 +188,7 @@ class LossTally:
         note = self.note
         artist, title = display if display is not None else display_parts(track)
         if track.isrc:
-            note("isrc", "no ISRC field")
+            note("isrc", ISRC_LOSS)
         if track.track_number is not None:
             note("track_number", "no track number field")
         if track.disc_number is not None:
@@ -192,7 +205,7 @@ class LossTally:
             note("locations", "line breaks and control characters replaced by spaces")
         if not self._split_title:
             if track.artists:
-                note("artists", "written into the title as 'Artist - Title'")
+                note("artists", ARTISTS_IN_TITLE)
         elif len(track.artists) > 1:
             note("artists", "several credits are written as one display name")
         for credit in track.artists:
@@ -204,7 +217,7 @@ class LossTally:
         ):
             note("title", "line breaks and control characters replaced by spaces")
         if track.duration_ms is not None and self._whole_seconds and track.duration_ms % 1000:
-            note("duration_ms", "rounded to whole seconds")
+            note("duration_ms", ROUNDED)
         if track.album is not None:
             self._album_losses(track.album)
         if track.image is not None:
@@ -228,7 +241,7 @@ class LossTally:
 
     def _album_losses(self, album: Album) -> None:
         if self._album == "none":
-            self.note("album", "no album field")
+            self.note("album", NO_ALBUM)
             return
         if len(album.artists) > 1:
             self.note("album.artists", "several album artists are written as one name")
