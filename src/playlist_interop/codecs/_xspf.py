@@ -33,6 +33,7 @@ from playlist_interop.codecs._xspf_common import (
     format_date_time,
     parse_date_time,
     parse_non_negative_int,
+    plain_track_fields,
     playlist_from_fields,
     playlist_to_fields,
     track_from_fields,
@@ -81,6 +82,8 @@ _PLAIN_TRACK_ELEMENTS = (
     "duration",
 )
 _NOTHING: Mapping[Any, Any] = MappingProxyType({})
+# What XmlWriter.text changes: markup characters, CR, and what XML 1.0 cannot hold.
+_ESCAPED_IN_TEXT = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Reader:
@@ -634,7 +637,36 @@ def _write_fields(
         w.write(f'{indent}<meta rel="{w.attr(rel)}">{w.text(value)}</meta>\n')
 
 
+def _text(w: _xml.XmlWriter, value: str) -> str:
+    """``w.text(value)``, without its work for the usual value that needs none."""
+    return w.text(value) if _ESCAPED_IN_TEXT.search(value) else value
+
+
 def _write_track(w: _xml.XmlWriter, track: Track, losses: LossCounter) -> None:
+    plain = plain_track_fields(track, losses)
+    if plain is None:
+        _write_general_track(w, track, losses)
+        return
+    locations, identifiers, title, creator, album, track_num, duration = plain
+    xml = "    <track>\n"
+    for location in locations:
+        xml += f"      <location>{_text(w, location)}</location>\n"
+    for identifier in identifiers:
+        xml += f"      <identifier>{_text(w, identifier)}</identifier>\n"
+    if title is not None:
+        xml += f"      <title>{_text(w, title)}</title>\n"
+    if creator is not None:
+        xml += f"      <creator>{_text(w, creator)}</creator>\n"
+    if album is not None:
+        xml += f"      <album>{_text(w, album)}</album>\n"
+    if track_num is not None:
+        xml += f"      <trackNum>{track_num}</trackNum>\n"
+    if duration is not None:
+        xml += f"      <duration>{duration}</duration>\n"
+    w.write(xml + "    </track>\n")
+
+
+def _write_general_track(w: _xml.XmlWriter, track: Track, losses: LossCounter) -> None:
     f = track_to_fields(track, losses, json=False)
     w.write("    <track>\n")
     simple: list[tuple[str, str | None]] = [("location", loc) for loc in f.locations]
