@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playlist_interop.codecs import Codec, FormatWarning, _asx
+from playlist_interop.codecs import Codec, FormatWarning, _asx, _wpl
 from playlist_interop.codecs.asx import ASX, parse_time
+from playlist_interop.codecs.wpl import WPL
 from playlist_interop.errors import PlaylistFormatError
 
 Outcome = tuple[str, tuple[tuple[str, int | None], ...]]
@@ -233,3 +234,71 @@ def test_hh_mm_ss_fff_shortcut_matches_the_general_reading(h: int, m: int, s: in
     value = f"{h:02d}:{m:02d}:{s:02d}.{f:03d}"
     assert parse_time(value) == parse_time(" " + value)  # a leading space takes the regex
     assert parse_time(value) == ((h * 60 + m) * 60 + s) * 1000 + f
+
+
+# ---------------------------------------------------------------- WPL
+
+
+@contextmanager
+def _wpl_general_only() -> Iterator[None]:
+    """Every ``<media>`` through the case-folding loop, each read child removed at once."""
+    with (
+        mock.patch.object(_wpl, "_PLAIN_MEDIA_NAMES", frozenset()),
+        mock.patch.object(_wpl, "_RELEASE_BATCH", 1),
+    ):
+        yield
+
+
+_WPL_NAMES = ["src", "trackTitle", "trackArtist", "albumTitle", "albumArtist", "duration"]
+_WPL_VALUES = st.sampled_from(["", "/m/a.mp3", "Song", "a &amp; b", "120000", " 7 ", "x", "-1"])
+
+
+@st.composite
+def _wpl_media(draw: st.DrawFn) -> str:
+    names = draw(st.lists(st.sampled_from(_WPL_NAMES), unique=True, max_size=6))
+    if draw(st.integers(0, 9)) == 5:
+        names += draw(
+            st.lists(
+                st.sampled_from(["SRC", "TrackTitle", "tid", "cid", "albumartist", "x:y"]),
+                unique=True,
+                max_size=2,
+            )
+        )
+    attrs = "".join(
+        f' {name}="{draw(_WPL_VALUES)}"'
+        for name in names
+        if name != "x:y" and name.lower() not in [n.lower() for n in names[: names.index(name)]]
+    )
+    if "x:y" in names:
+        attrs += ' xmlns:x="u" x:y="1"'
+    tag = draw(_mostly(st.just("media"), st.sampled_from(["Media", "smartPlaylist", "bogus"])))
+    end = draw(_mostly(st.just("/>"), st.sampled_from(["></" + tag + ">", "><x/></" + tag + ">"])))
+    return f"<{tag}{attrs}{end}"
+
+
+@st.composite
+def _wpl_document(draw: st.DrawFn) -> bytes:
+    media = draw(st.lists(_wpl_media(), max_size=8))
+    space = _mostly(st.sampled_from(["\n      ", ""]), st.sampled_from(["t", "<!-- c -->"]))
+    items = "".join(draw(space) + m for m in media) + draw(space)
+    extra = draw(_mostly(st.just(""), st.sampled_from(["<seq><media src='b'/></seq>", "<x/>"])))
+    head = draw(_mostly(st.just("<title>T</title>"), st.sampled_from(["<bogus/>", ""])))
+    document = f"<?wpl version='1.0'?><smil><head>{head}</head><body><seq>{items}</seq>{extra}"
+    return (document + "</body></smil>").encode(draw(st.sampled_from(["utf-8", "utf-16"])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_wpl_document())
+def test_wpl_fast_paths_read_as_the_general_path_does(data: bytes) -> None:
+    fast = _outcomes(WPL, data)
+    with _wpl_general_only():
+        assert _outcomes(WPL, data) == fast
+
+
+def test_wpl_release_keeps_a_long_seq_bounded_and_its_last_tail_checked() -> None:
+    media = "".join(f'<media src="{i}"/>' for i in range(3 * _wpl._RELEASE_BATCH + 5))
+    data = f"<smil><body><seq>{media}<!-- c -->tail</seq></body></smil>".encode()
+    fast = _outcomes(WPL, data)
+    with _wpl_general_only():
+        assert _outcomes(WPL, data) == fast
+    assert "may only contain elements" in str(fast[0][1])

@@ -243,7 +243,7 @@ class _Reader:
         self.playlist_extras: dict[str, Any] = {}
         self.base = ""
         self.entries_seen = False
-        self.credits: dict[str, ArtistCredit] = {}
+        self.credits: dict[str, tuple[ArtistCredit]] = {}
 
     def problem(self, reason: str, element: etree._Element | None) -> None:
         line = _xml.line_of(element) if element is not None else None
@@ -451,14 +451,14 @@ class _Reader:
         elif name == "ref" and level == "asx":
             pass  # a REF outside an ENTRY plays nothing; reported by check_content
 
-    def credit(self, name: str) -> ArtistCredit:
-        """``ArtistCredit(name)``, shared by the entries of one read (it is immutable)."""
-        credit = self.credits.get(name)
-        if credit is None:
+    def credits_of(self, name: str) -> tuple[ArtistCredit]:
+        """``(ArtistCredit(name),)``, shared by the tracks of one read (it is immutable)."""
+        credits = self.credits.get(name)
+        if credits is None:
             if len(self.credits) >= _CREDITS_KEPT:
                 self.credits.clear()
-            credit = self.credits[name] = ArtistCredit(name)
-        return credit
+            credits = self.credits[name] = (ArtistCredit(name),)
+        return credits
 
     def plain_entry(self, element: etree._Element) -> Track | None:
         """The track of an entry that :meth:`entry` would read without a word, or ``None``.
@@ -517,7 +517,7 @@ class _Reader:
                     return None
         return Track(
             title=title or "",
-            artists=(self.credit(author),) if author else (),
+            artists=self.credits_of(author) if author else (),
             duration_ms=DurationMs(duration) if duration is not None else None,
             locations=tuple(locations),
             extras={},
@@ -574,7 +574,7 @@ class _Reader:
         duration = fields.get("duration")
         return Track(
             title=fields.get("title", ""),
-            artists=(self.credit(author),) if author else (),
+            artists=self.credits_of(author) if author else (),
             duration_ms=DurationMs(duration) if duration is not None else None,
             locations=tuple(locations),
             extras=extras,
@@ -678,7 +678,8 @@ class AsxCodec:
     ) -> Playlist:
         """Read an ASX playlist (see the module docstring for strict vs lenient)."""
         reader = _Reader(strict, on_warning)
-        tracks = list(self._tracks(source, reader))
+        with _xml.gc_paused():
+            tracks = list(self._tracks(source, reader))
         return reader.playlist(tracks)
 
     def iter_tracks(

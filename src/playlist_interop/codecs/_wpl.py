@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from lxml import etree
 
@@ -33,6 +33,14 @@ _MEDIA_MAPPED = frozenset(
     {"src", "tracktitle", "trackartist", "albumtitle", "albumartist", "duration"}
 )
 _HEAD_CHILDREN = frozenset({"title", "author", "meta", "guid"})
+_SEQ_CHILDREN = frozenset({"media", "smartPlaylist"})
+# <media> attributes as Windows Media Player spells them: all mapped, each once
+_PLAIN_MEDIA_NAMES = frozenset(
+    {"src", "trackTitle", "trackArtist", "albumTitle", "albumArtist", "duration"}
+)
+_RELEASE_BATCH = 64  # read <seq> children removed from the tree together
+_NAMES_KEPT = 256  # distinct tags whose local name one reader remembers
+_SHARED_KEPT = 4096  # distinct artist names (and albums) whose objects one reader reuses
 
 
 def _attrs(element: etree._Element) -> dict[str, str]:
@@ -51,6 +59,39 @@ class _Reader:
         self.owner: str | None = None
         self.extras: dict[str, Any] = {}
         self.seen_body = False
+        self.names: dict[object, str] = {}
+        self.credits: dict[str, tuple[ArtistCredit]] = {}
+        self.albums: dict[tuple[str, str | None], Album] = {}
+
+    def local_name(self, element: etree._Element) -> str:
+        """:func:`_xml.local_name`, remembered per tag."""
+        tag = element.tag
+        name = self.names.get(tag)
+        if name is None:
+            name = _xml.local_name(element)
+            if len(self.names) < _NAMES_KEPT:
+                self.names[tag] = name
+        return name
+
+    def credits_of(self, name: str) -> tuple[ArtistCredit]:
+        """``(ArtistCredit(name),)``, shared by the tracks of one read (it is immutable)."""
+        credits = self.credits.get(name)
+        if credits is None:
+            if len(self.credits) >= _SHARED_KEPT:
+                self.credits.clear()
+            credits = self.credits[name] = (ArtistCredit(name),)
+        return credits
+
+    def album(self, title: str, artist: str | None) -> Album:
+        """``Album(title)`` with ``artist`` credited when not empty, shared like credits."""
+        key = (title, artist)
+        album = self.albums.get(key)
+        if album is None:
+            if len(self.albums) >= _SHARED_KEPT:
+                self.albums.clear()
+            artists = self.credits_of(artist) if artist else ()
+            album = self.albums[key] = Album(title, artists=artists)
+        return album
 
     def problem(self, reason: str, element: etree._Element | None) -> None:
         line = _xml.line_of(element) if element is not None else None
@@ -91,36 +132,43 @@ class _Reader:
             self.extras["wpl.meta"] = tuple(metas)
 
     def media(self, element: etree._Element) -> Track | None:
-        attrs = _attrs(element)
-        src = attrs.get("src")
+        attributes = cast("dict[str, str]", dict(element.items()))  # lxml gives str here
+        others: dict[str, str] = {}  # the attributes the model has no field for
+        if attributes.keys() <= _PLAIN_MEDIA_NAMES:  # the usual spelling: nothing to fold
+            get = attributes.get
+            src, raw_duration = get("src"), get("duration")
+            title, artist = get("trackTitle", ""), get("trackArtist")
+            album_title, album_artist = get("albumTitle"), get("albumArtist")
+        else:
+            attrs: dict[str, str] = {}  # lower-cased names (first spelling wins)
+            for key, value in attributes.items():
+                lower = key.lower()
+                if lower not in attrs:
+                    attrs[lower] = value
+                if lower not in _MEDIA_MAPPED:
+                    others[key] = value
+            get = attrs.get
+            src, raw_duration = get("src"), get("duration")
+            title, artist = get("tracktitle", ""), get("trackartist")
+            album_title, album_artist = get("albumtitle"), get("albumartist")
         if not src:
             self.problem("<media> has no src attribute", element)
             return None
         duration: int | None = None
-        if "duration" in attrs:
-            text = attrs["duration"].strip()
+        if raw_duration is not None:
+            text = raw_duration.strip()
             if text.isdigit():
                 duration = int(text)
             else:
                 self.problem(f"<media> duration is not a number of ms: {text!r}", element)
-        others = {
-            str(key): str(value)
-            for key, value in element.attrib.items()
-            if str(key).lower() not in _MEDIA_MAPPED
-        }
-        album_title = attrs.get("albumtitle")
-        album_artist = attrs.get("albumartist")
         album = None
         if album_title is not None:
-            album = Album(
-                album_title, artists=(ArtistCredit(album_artist),) if album_artist else ()
-            )
+            album = self.album(album_title, album_artist)
         elif album_artist:
             others["albumArtist"] = album_artist
-        artist = attrs.get("trackartist")
         return Track(
-            title=attrs.get("tracktitle", ""),
-            artists=(ArtistCredit(artist),) if artist else (),
+            title=title,
+            artists=self.credits_of(artist) if artist else (),
             album=album,
             duration_ms=DurationMs(duration) if duration is not None else None,
             locations=(src,),
@@ -128,33 +176,46 @@ class _Reader:
         )
 
     def run(self, stream: BinaryIO) -> Iterator[Track]:
+        """Yield the tracks of ``<smil><body><seq>`` as their ``<media>`` end tags are parsed.
+
+        Elements are checked at their start tags (a problem is reported where it begins),
+        read at their end tags and, inside a ``<seq>``, removed from the tree once read, a
+        batch at a time (only the ``<seq>``'s text and its children's tails are looked at
+        later, and the last child read is kept for that).
+        """
         depth = 0
         path: list[str] = []
+        in_seq = False  # inside <smil><body><seq> (depth 3)
+        unreleased = 0  # children of that <seq> read but still in the tree
+        last: etree._Element | None = None  # the last of them
+        names = self.names
         for event, element in _xml.iterparse(stream, codec=_CODEC):
-            name = _xml.local_name(element)
+            name = names.get(element.tag) or self.local_name(element)
             if event == "start":
                 depth += 1
                 path.append(name)
-                if depth == 1 and name != "smil":
-                    raise PlaylistFormatError(
-                        f"root element is <{name}>, not a WPL <smil>",
-                        codec=_CODEC,
-                        line=_xml.line_of(element),
-                    )
-                if depth == 2 and name == "body":
-                    self.seen_body = True
-                elif depth == 2 and name != "head":
-                    self.problem(f"element <{name}> is not allowed in <smil>", element)
-                elif depth == 3 and path[1] == "body" and name != "seq":
-                    self.problem(f"element <{name}> is not allowed in <body>", element)
-                elif (
-                    depth == 4
-                    and path[1:3] == ["body", "seq"]
-                    and name not in {"media", "smartPlaylist"}
-                ):
-                    self.problem(f"element <{name}> is not allowed in <seq>", element)
+                if depth == 4:
+                    if in_seq and name not in _SEQ_CHILDREN:
+                        self.problem(f"element <{name}> is not allowed in <seq>", element)
+                elif depth == 1:
+                    if name != "smil":
+                        raise PlaylistFormatError(
+                            f"root element is <{name}>, not a WPL <smil>",
+                            codec=_CODEC,
+                            line=_xml.line_of(element),
+                        )
+                elif depth == 2:
+                    if name == "body":
+                        self.seen_body = True
+                    elif name != "head":
+                        self.problem(f"element <{name}> is not allowed in <smil>", element)
+                elif depth == 3 and path[1] == "body":
+                    if name == "seq":
+                        in_seq, unreleased, last = True, 0, None
+                    else:
+                        self.problem(f"element <{name}> is not allowed in <body>", element)
                 continue
-            if depth == 4 and path[1:3] == ["body", "seq"]:
+            if depth == 4 and in_seq:
                 if name == "media":
                     track = self.media(element)
                     if track is not None:
@@ -165,9 +226,17 @@ class _Reader:
                         *self.extras.get("wpl.smartPlaylist", ()),
                         raw,
                     )
-                _release(element)
-            elif depth == 3 and path[1] == "body" and name == "seq":
+                unreleased += 1
+                last = element
+                if unreleased >= _RELEASE_BATCH:
+                    _release_before(element)
+                    unreleased = 0
+            elif depth == 3 and in_seq:
+                if last is not None:
+                    _release_before(last)
+                    last = None
                 self.no_text(element)
+                in_seq = False
             elif depth == 2 and name == "head":
                 self.head(element)
             elif depth == 2 and name == "body":
@@ -181,14 +250,11 @@ class _Reader:
         return Playlist(name=self.name, owner=self.owner, tracks=tracks, extras=self.extras)
 
 
-def _release(element: etree._Element) -> None:
+def _release_before(element: etree._Element) -> None:
+    """Remove the siblings before ``element`` (all read) from the tree."""
     parent = element.getparent()
-    tail = element.tail
-    element.clear()
-    element.tail = tail
     if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
+        del parent[: parent.index(element)]
 
 
 _CARRIED = frozenset({"artists", "album", "duration_ms", "locations"})
@@ -206,7 +272,7 @@ class WplCodec:
     ) -> Playlist:
         """Read a whole WPL playlist."""
         reader = _Reader(strict, on_warning)
-        with open_source(source) as stream:
+        with open_source(source) as stream, _xml.gc_paused():
             tracks = list(reader.run(stream))
         return reader.playlist(tracks)
 
