@@ -13,11 +13,12 @@ import contextlib
 import io
 from collections.abc import Iterator
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playlist_interop.codecs import _text
-from playlist_interop.codecs._m3u import M3U, M3UCodec, _Reader
+from playlist_interop.codecs._m3u import _TRACK_FIELDS, M3U, M3UCodec, _Reader
 from playlist_interop.codecs._pls import PLS, PLSCodec
 from playlist_interop.codecs._text import decode_legacy, iter_line_batches, iter_lines
 from playlist_interop.errors import PlaylistFormatError
@@ -192,6 +193,32 @@ _M3U_LINES = st.sampled_from(
 )
 
 
+_DISPLAYS = st.sampled_from(
+    [
+        *("Artist 1 - Song number 1 (Remastered)", "Artist - Title", "Jay-Z - 99", "A -B - C"),
+        *("Caf\xe9 - Cr\xe8me", "Title only", "A (x) - T", " Lead - T", "A\t - T", "A -  T"),
+        *(" - T", "\xa0A - T", "A - T\xa0x", "A - B - C", "[A] - B", "A  - B"),
+    ]
+)
+_ENTRIES = st.tuples(
+    st.sampled_from(["120", "127.919", "-1", "0", "5", "1.5", "-2.5", "+5", "1e3", " 7"]),
+    _DISPLAYS,
+    st.sampled_from([None, None, "Album 1", "Caf\xe9", "", " A", "A "]),
+    st.sampled_from(["/music/a.mp3", "/music/b.mp3", "x", "\xa0/m.mp3", "#x", "C:\\a.mp3"]),
+).map(
+    lambda parts: [
+        f"#EXTINF:{parts[0]},{parts[1]}",
+        *([] if parts[2] is None else [f"#EXTALB:{parts[2]}"]),
+        parts[3],
+    ]
+)
+_M3U_BODIES = st.lists(
+    st.lists(_ENTRIES, min_size=1, max_size=12).map(lambda es: [x for e in es for x in e])
+    | st.lists(_M3U_LINES, max_size=3),
+    max_size=8,
+).map(lambda parts: [line for part in parts for line in part])
+
+
 def _m3u_outcome(data: bytes, *, fast: bool, strict: bool) -> tuple[object, list[str]]:
     caught: list[str] = []
     reader = _Reader(
@@ -218,7 +245,7 @@ def _m3u_outcome(data: bytes, *, fast: bool, strict: bool) -> tuple[object, list
 
 @settings(max_examples=400, deadline=None)
 @given(
-    lines=st.lists(_M3U_LINES, max_size=30),
+    lines=st.lists(_M3U_LINES, max_size=30) | _M3U_BODIES,
     end=st.sampled_from(["\n", "\r\n", "\r"]),
     strict=st.booleans(),
     size=st.sampled_from([7, 64, 1 << 16]),
@@ -292,3 +319,21 @@ def test_fast_writes_like_the_general_path(
         losses = codec._write_stream(playlist, playlist.tracks, out, fast=fast)
         written.append((out.getvalue(), losses))
     assert written[0] == written[1]
+
+
+def test_the_m3u_reader_knows_the_order_of_track_fields() -> None:
+    # _Reader._window passes them positionally, to construct tracks in bulk
+    assert tuple(field.name for field in attrs.fields(Track)) == _TRACK_FIELDS
+
+
+def test_long_runs_of_common_m3u_entries_read_like_the_general_mode() -> None:
+    lines = ["#EXTM3U"]
+    for i in range(3000):
+        lines.append(f"#EXTINF:{120 + i % 7}.{i % 1000:03d},Artist {i % 13} - Song {i} (Live)")
+        if i % 5:
+            lines.append(f"#EXTALB:Album {i % 11}")
+        lines.append(f"/music/{i}.mp3" if i % 997 else "#EXTVLCOPT:x")
+    data = "\n".join(lines).encode()
+    fast = _m3u_outcome(data, fast=True, strict=False)
+    assert fast == _m3u_outcome(data, fast=False, strict=False)
+    assert len(fast[0][0]) == 2996  # type: ignore[index]

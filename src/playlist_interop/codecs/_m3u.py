@@ -6,9 +6,11 @@ import enum
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
+from operator import is_, itemgetter, mul
 from types import MappingProxyType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from playlist_interop.codecs._base import (
     FormatWarning,
@@ -59,6 +61,17 @@ _EXTENSION = re.compile(r"\.[A-Za-z0-9]{2,5}$")
 _FLUSH_LINES = 2048
 _CACHE_SIZE = 16384  # distinct artists/albums/durations kept per read: memory stays bounded
 _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
+_FIRST_WINDOW = 8  # entries in the first window of a run
+_MAX_WINDOW = 512
+_MAX_BACKOFF = 64
+_SECONDS = r"#EXTINF:-?[0-9]{1,12}(?:\.[0-9]{1,9})?"
+_HEADS = re.compile(f"{_SECONDS}(?:,{_SECONDS})*")  # "#EXTINF:<seconds>" joined by ","
+_TRACK_FIELDS = (
+    *("title", "artists", "album", "duration_ms", "isrc", "track_number", "disc_number"),
+    *("explicit", "provider_ids", "locations", "image", "musicbrainz_recording_id", "genres"),
+    "extras",
+)
+"""``Track``'s fields in order: :meth:`_Reader._window` passes them positionally."""
 
 
 class _Unknown(enum.Enum):
@@ -215,6 +228,9 @@ class _Reader:
         """Artist credits by name: equal values, so tracks share them (bounded)."""
         self.albums: dict[str, Album] = {}
         """Albums without artists by title, shared like :attr:`credits`."""
+        self.width = _FIRST_WINDOW  # entries :meth:`_run` tries next
+        self.skip = 0  # run attempts to skip after a miss
+        self.backoff = 1  # attempts to skip after the next miss
 
     def warn(self, reason: str, line: int | None = None, column: int | None = None) -> None:
         emit_warning(FormatWarning(reason, codec=_NAME, line=line, column=column), self.on_warning)
@@ -248,10 +264,24 @@ class _Reader:
         display: str | None = None
         album_title: str | None = None
         for first, batch in batches:
-            number = first - 1
             controls = any_control(batch)
-            for raw in batch:
-                number += 1
+            size = len(batch)
+            index = 0
+            while index < size:
+                raw = batch[index]
+                if (
+                    entry is None
+                    and extinf_line is None
+                    and album_title is None
+                    and not controls
+                    and raw.startswith("#EXTINF:")
+                ):
+                    taken = yield from self._run(batch, index)
+                    if taken:
+                        index += taken
+                        continue
+                number = first + index
+                index += 1
                 line = raw.strip()
                 if not line:
                     continue
@@ -320,6 +350,157 @@ class _Reader:
         elif entry.has_track_data():
             self.warn("entry directives without a location at the end; ignored")
         self.trailer = entry.before + entry.after
+
+    def _run(self, lines: list[str], start: int) -> Generator[Track, None, int]:
+        """Read a run of common entries from ``lines[start]`` on; returns the lines taken.
+
+        The run is read a window of entries at a time by :meth:`_window`; a window that
+        does not qualify is halved until one does, and nothing is taken when even one
+        entry does not (the general mode reads it). After such a miss the next few
+        attempts are skipped, more of them each time, so that files without common
+        entries hardly pay for the attempts.
+        """
+        if self.skip:
+            self.skip -= 1
+            return 0
+        period = 2
+        if start + 1 < len(lines) and lines[start + 1].startswith("#EXTALB:"):
+            period = 3
+        width = min(self.width, (len(lines) - start) // period)
+        location = lines[start + period - 1] if width else ""
+        tracks = None
+        if location[:1] not in {"", "#", " "} and '"' not in lines[start]:
+            while width and (tracks := self._window(lines, start, width, period)) is None:
+                width //= 2
+        if tracks is None:
+            self.skip = self.backoff
+            self.backoff = min(2 * self.backoff, _MAX_BACKOFF)
+            self.width = _FIRST_WINDOW
+            return 0
+        self.backoff = 1
+        if width == self.width:
+            self.width = min(2 * width, _MAX_WINDOW)
+        yield from tracks
+        self.count += width
+        return width * period
+
+    def _window(self, lines: list[str], start: int, count: int, period: int) -> list[Track] | None:
+        """The tracks of ``count`` common entries of ``period`` lines from ``lines[start]``.
+
+        Common entries are an ``#EXTINF:<seconds>,<display>`` line without attributes,
+        with ``period`` 3 an ``#EXTALB:<title>`` line, and a location; every line is
+        already stripped and free of control characters (the caller checked the batch
+        and the first line). ``None`` unless all ``count`` entries are common. Each check
+        runs over the whole window at once (joined text, ``map``), so the work per entry
+        is mostly the ``Track`` itself; the result is what the general mode would read.
+        """
+        window = lines[start : start + count * period]
+        if "" in window or list(map(str.strip, window)) != window:
+            return None
+        infs = window[::period]
+        places = window[period - 1 :: period]
+        joined = "\n".join(infs)
+        if joined.count("\n#EXTINF:") != count - 1 or '"' in joined or "=" in joined:
+            return None
+        joined = "\n".join(places)
+        if joined[0] == "#" or "\n#" in joined:
+            return None
+        heads, commas, displays = zip(*map(str.partition, infs, repeat(",")), strict=True)
+        if "" in commas:
+            return None
+        joined = ",".join(heads)
+        if _HEADS.fullmatch(joined) is None:
+            return None
+        seconds = map(itemgetter(slice(8, None)), heads)
+        durations: list[DurationMs | None]
+        if "-" in joined:
+            durations = list(map(parse_seconds, seconds))
+        else:  # what parse_seconds gives for these
+            durations = list(map(round, map(mul, map(float, seconds), repeat(1000))))
+        albums: Iterable[Album | None] = repeat(None)
+        if period == 3:
+            values = window[1::period]
+            joined = "\n".join(values)
+            if joined.count("\n#EXTALB:") != count - 1 or not joined.startswith("#EXTALB:"):
+                return None
+            album_titles = list(map(itemgetter(slice(8, None)), values))
+            if "" in album_titles or list(map(str.strip, album_titles)) != album_titles:
+                return None
+            albums = self._albums(album_titles)
+        names, titles = self._split(displays)
+        group = self.group
+        extras = _NO_EXTRAS if group is None else MappingProxyType({GROUP: group})
+        return list(
+            map(
+                Track,  # positionally, in the order of _TRACK_FIELDS
+                titles,
+                self._credits(names),
+                albums,
+                durations,
+                repeat(None),
+                repeat(None),
+                repeat(None),
+                repeat(None),
+                repeat(_NO_EXTRAS),
+                zip(places),
+                repeat(None),
+                repeat(None),
+                repeat(()),
+                repeat(extras),
+            )
+        )
+
+    @staticmethod
+    def _split(displays: Sequence[str]) -> tuple[Sequence[str | None], Sequence[str]]:
+        """:func:`split_display` of every display title, at once when they are plain.
+
+        Plain: ASCII without tabs (so that ``" "`` is the only space character), each
+        split at a ``" - "`` into a stripped artist without brackets and a title without
+        leading spaces; the split is then what :func:`split_display` gives.
+        """
+        text = "".join(displays)
+        if text.isascii() and "\t" not in text:
+            names, separators, titles = zip(
+                *map(str.partition, displays, repeat(" - ")), strict=True
+            )
+            artists = "\n".join(names)
+            rest = "\n".join(titles)
+            if not (
+                "" in separators
+                or "" in names
+                or artists[0] == " "
+                or artists[-1] == " "
+                or " \n" in artists
+                or "\n " in artists
+                or "(" in artists
+                or ")" in artists
+                or "[" in artists
+                or "]" in artists
+                or rest[:1] == " "
+                or "\n " in rest
+            ):
+                return names, titles
+        pairs = list(map(split_display, displays))
+        return [name for name, _ in pairs], [title for _, title in pairs]
+
+    def _credits(self, names: Sequence[str | None]) -> list[tuple[ArtistCredit, ...]]:
+        """The credit tuple of each artist name (``()`` for none), shared per name."""
+        get = cast("Callable[[str | None], tuple[ArtistCredit, ...] | None]", self.credits.get)
+        found = list(map(get, names))
+        if any(map(is_, found, repeat(None))):
+            for index, name in enumerate(names):
+                if found[index] is None:
+                    found[index] = self.credit(name) if name else ()
+        return found  # type: ignore[return-value]
+
+    def _albums(self, titles: list[str]) -> list[Album]:
+        """An album without artists for each title, shared per title."""
+        found = list(map(self.albums.get, titles))
+        if any(map(is_, found, repeat(None))):  # by identity: Album.__eq__ is slow
+            for index, title in enumerate(titles):
+                if found[index] is None:
+                    found[index] = self.album(title, None)
+        return found  # type: ignore[return-value]
 
     def credit(self, name: str) -> tuple[ArtistCredit, ...]:
         """``(ArtistCredit(name),)``, shared by the tracks of one read (see :attr:`credits`)."""
