@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from playlist_interop.cli import main
 from playlist_interop.model import Playlist, make_converter
 
+RUN_CLI = "import sys; from playlist_interop.cli import main; sys.exit(main(sys.argv[1:]))"
 CSV_TEXT = (
     "title,artist,album,duration_ms,isrc,spotify_id,Rating\n"
     "One,Alpha,First [Deluxe],61000,USRC17607839,abc,5\n"
@@ -79,3 +81,21 @@ def test_empty_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     source.write_bytes(b"")
     assert main(["inspect", str(source)]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """``playlist inspect --json big.m3u | head -c 100``: a quiet stop, as Unix tools do."""
+    source = tmp_path / "big.m3u"
+    entries = "".join(f"#EXTINF:200,Artist {i} - Song {i}\n/music/{i}.mp3\n" for i in range(20000))
+    source.write_text("#EXTM3U\n" + entries, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUN_CLI, "inspect", "--json", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.read(100)
+    proc.stdout.close()  # the reader goes away with most of the output unread
+    _, stderr = proc.communicate(timeout=60)
+    assert stderr == b""
+    assert proc.returncode == 141

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import importlib
 import inspect
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +23,7 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_OK", "build_parser", "main"]
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a Unix tool killed by a closed pipe reports
 
 # Order is the order of ``playlist --help``.
 _COMMANDS: tuple[str, ...] = (
@@ -62,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlaylistInteropError as exc:
         print(f"playlist: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (``playlist inspect --json big.xspf | head``): stop quietly,
+        # as Unix tools do, and keep the interpreter from failing to flush at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
         print(
             f"playlist: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
