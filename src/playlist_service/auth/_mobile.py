@@ -349,11 +349,3 @@ class MobileLogin:
                 )
         assert wrong
         raise LoginError("invalid-grant", "the code_verifier does not match")
-
-    async def purge_expired(self, *, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-        """Delete attempts that expired more than ``older_than`` ago."""
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                sa.delete(oauth_attempts).where(oauth_attempts.c.expires_at < utcnow() - older_than)
-            )
-            return int(result.rowcount)

@@ -420,14 +420,3 @@ class SessionManager:
             )
         await self._revoked(user_id=user_id)
         return int(result.rowcount)
-
-    async def purge_expired(self, *, older_than: dt.timedelta = dt.timedelta(days=7)) -> int:
-        """Delete sessions that expired or were revoked more than ``older_than`` ago."""
-        cutoff = utcnow() - older_than
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                sa.delete(sessions).where(
-                    sa.or_(sessions.c.expires_at < cutoff, sessions.c.revoked_at < cutoff)
-                )
-            )
-            return int(result.rowcount)
