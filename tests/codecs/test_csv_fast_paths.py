@@ -279,3 +279,182 @@ def test_tracks_are_built_with_the_fields_in_their_declared_order() -> None:
         "genres",
         "extras",
     ]
+
+
+# -- reading in blocks ---------------------------------------------------------------------
+#
+# With ``fast=True`` the text is read in blocks of ``_CHUNK`` characters; ``fast=False`` reads
+# it with ``readline``. Small chunk sizes and line caps put block edges everywhere.
+
+# Characters that matter at a block edge: line ends of every kind, quotes, NUL, non-ASCII
+# (é, and line breaks to ``str.splitlines`` but not to ``readline``), the delimiters.
+EDGE_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab,;\t\"'\r\n\x00\x0b\x0c\x1c\x85\u2028\u00e9 =")), max_size=120
+)
+# Bytes that decode with surrogate escapes (bad UTF-8) among plain ones.
+EDGE_BYTES = st.lists(
+    st.sampled_from([b"a", b",", b"\n", b"\r", b"\r\n", b'"', b"\xff", b"\xc3\xa9", b"\xc3"]),
+    max_size=60,
+).map(b"".join)
+
+
+def wrapped(data: bytes, decode_size: int) -> io.TextIOWrapper:
+    """``data`` as ``_open`` reads it (``newline=""``, bad bytes escaped), in small steps."""
+    text = io.TextIOWrapper(
+        io.BytesIO(data), encoding="utf-8", errors="surrogateescape", newline=""
+    )
+    text._CHUNK_SIZE = decode_size  # type: ignore[attr-defined]
+    return text
+
+
+def row_log(data: bytes, *, split: bool, strict: bool, decode_size: int = 8192) -> list[Any]:
+    """Every row with its line, warning and error of ``_RowSource``, in the order they come."""
+    log: list[Any] = []
+    source = _csv._RowSource(
+        wrapped(data, decode_size),
+        encoding="utf-8",
+        delimiter=",",
+        strict=strict,
+        on_warning=lambda w: log.append(("warning", w.reason, w.line)),
+        split=split,
+    )
+    try:
+        for rows, starts in source.batches():
+            log.extend(("row", row, start) for row, start in zip(rows, starts, strict=True))
+            log.append(("lines", source.lines))
+    except PlaylistFormatError as exc:
+        log.append(("error", str(exc), exc.line))
+    log.append(("end", source.lines))
+    return [entry for entry in log if entry[0] != "lines"] + [
+        ("last line of each batch", [entry[1] for entry in log if entry[0] == "lines"][-1:])
+    ]
+
+
+def block_lines(text: str) -> list[str]:
+    """``text``'s lines as the blocks cut them."""
+    source = _csv._RowSource(
+        wrapped(text.encode("utf-8", "surrogateescape"), 7),
+        encoding="utf-8",
+        delimiter=",",
+        strict=False,
+        on_warning=None,
+    )
+    lines: list[str] = []
+    while block := source._block():
+        assert len(block) <= 2 * _csv._CHUNK + 2 * _csv._MAX_LINE  # memory stays bounded
+        lines += _csv._physical_lines(block)
+    return lines
+
+
+def readline_lines(text: str) -> list[str]:
+    wrapper = wrapped(text.encode("utf-8", "surrogateescape"), 7)
+    return list(iter(lambda: wrapper.readline(_csv._MAX_LINE), ""))
+
+
+@settings(max_examples=500, deadline=None)
+@given(EDGE_TEXT, st.integers(1, 12), st.integers(2, 12))
+def test_blocks_cut_lines_as_readline_does(text: str, chunk: int, cap: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_csv, "_CHUNK", chunk)
+        patch.setattr(_csv, "_MAX_LINE", cap)
+        assert block_lines(text) == readline_lines(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(EDGE_BYTES, st.integers(1, 12), st.integers(2, 40), st.integers(1, 9), st.booleans())
+def test_blocks_give_the_rows_warnings_and_errors_of_readline(
+    data: bytes, chunk: int, cap: int, decode_size: int, strict: bool
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_csv, "_CHUNK", chunk)
+        patch.setattr(_csv, "_MAX_LINE", cap)
+        fast = row_log(data, split=True, strict=strict, decode_size=decode_size)
+        assert fast == row_log(data, split=False, strict=strict, decode_size=decode_size)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(csv_files(), st.integers(1, 64), st.integers(8, 200))
+def test_generated_files_read_the_same_in_small_blocks(data: bytes, chunk: int, cap: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_csv, "_CHUNK", chunk)
+        patch.setattr(_csv, "_MAX_LINE", cap)
+        assert_same(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.integers(1, 32), st.integers(4, 64))
+def test_arbitrary_bytes_read_the_same_in_small_blocks(data: bytes, chunk: int, cap: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_csv, "_CHUNK", chunk)
+        patch.setattr(_csv, "_MAX_LINE", cap)
+        assert_same(b"title,artist,album,duration_ms,isrc,location\n" + data)
+
+
+PLAIN_LINE = "Song {i},Artist {a},Album {a},{i}000,USRC1760783{d},/music/{i}.mp3"
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        'Say "hi",x',  # a quote: csv.reader
+        '"two\nlines",x',  # a quoted line end
+        "x\ry",  # a lone CR
+        "\u00e9t\u00e9 \u2028 \x0b,x",  # non-ASCII, and line breaks only to str.splitlines
+        "bad \udcff byte,x",  # undecodable
+        "",  # an empty line
+        "nul \x00",
+    ],
+)
+@pytest.mark.parametrize("chunk", [16, 61, 64, 97, 128])
+def test_an_odd_line_at_every_block_edge(
+    monkeypatch: pytest.MonkeyPatch, end: str, odd: str, chunk: int
+) -> None:
+    # Lines of 61-62 characters: with these chunk sizes the odd line lands at or across an
+    # edge, at its start, in its middle and at its end.
+    monkeypatch.setattr(_csv, "_CHUNK", chunk)
+    header = "title,artist,album,duration_ms,isrc,location"
+    lines = [PLAIN_LINE.format(i=i, a=i % 3, d=i % 10) for i in range(10, 40)]
+    for at in range(12):
+        text = end.join([header, *lines[:at], odd, *lines[at:]])
+        for tail in (end, ""):  # with and without a last line end
+            data = (text + tail).encode("utf-8", "surrogateescape")
+            assert_same(data)
+            for strict in (False, True):
+                fast = row_log(data, split=True, strict=strict)
+                assert fast == row_log(data, split=False, strict=strict)
+
+
+def test_plain_blocks_are_split_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_csv, "_CHUNK", 100)
+    text = "".join(f"{i},b,c\r\n" for i in range(30))
+    source = _csv._RowSource(
+        wrapped(text.encode(), 8192), encoding="utf-8", delimiter=",", strict=True, on_warning=None
+    )
+    block = source._block()
+    assert block.endswith("\r\n")
+    assert 100 - len("29,b,c\r\n") < len(block) <= 100  # whole lines; the rest waits
+    assert source._plain_rows(block) == [line.split(",") for line in block.split("\r\n")[:-1]]
+    assert source._plain_rows("a,b\n\nc\n") == [["a", "b"], [], ["c"]]
+    assert source._plain_rows("a\r\nb\nc") is None  # line ends of both kinds
+    assert source._plain_rows("a\rb\n") is None
+    assert source._plain_rows("a\r\nb") == [["a"], ["b"]]
+
+
+def test_a_long_line_across_many_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_csv, "_CHUNK", 7)
+    monkeypatch.setattr(_csv, "_MAX_LINE", 50)
+    for length in (40, 48, 49, 50, 51, 120):
+        for end in ("\n", "\r\n", "\r", ""):
+            data = ("title\nshort\n" + "x" * length + end + "after\n").encode()
+            assert_same(data)
+            for strict in (False, True):
+                fast = row_log(data, split=True, strict=strict)
+                assert fast == row_log(data, split=False, strict=strict)
+
+
+def test_cr_only_text_is_read_in_bounded_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_csv, "_CHUNK", 64)
+    text = "title,artist\r" + "".join(f"Song {i},Artist {i}\r" for i in range(500))
+    assert block_lines(text) == readline_lines(text)
+    assert_same(text.encode())

@@ -73,6 +73,8 @@ _MAX_COLUMNS = 4096
 _SCAN_TRACKS = 1000
 _BATCH_ROWS = 512
 _BATCH_CHARS = 1 << 18
+_CHUNK = 1 << 18
+"""Characters read at a time (see :meth:`_RowSource._block`)."""
 _PROFILE_KEY = "csv.profile"
 
 _TRIGGERS = frozenset("=+-@\t\r")
@@ -81,6 +83,8 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?\Z")
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+"""A line with its end (LF, CRLF or a lone CR), or the last line when it has none."""
 _ISRC = re.compile(r"[A-Z]{2}[A-Z0-9]{3}\d{7}\Z")
 _SPOTIFY_TRACK = re.compile(r"(?:spotify:track:|https?://open\.spotify\.com/track/)([A-Za-z0-9]+)")
 _SPOTIFY = ProviderName("spotify")
@@ -264,6 +268,14 @@ class _RowSource:
     further lines while a quoted field goes on; only such rows can grow past one line, so
     only they count towards the row cap.
 
+    The text is read in blocks of whole lines (:meth:`_block`, about :data:`_CHUNK`
+    characters). A plain block (no quote, NUL, lone CR or bad byte; every line ending the
+    same way and shorter than the line cap) is split with one ``str.split`` for its lines
+    and one per line for its cells. Any other block is cut into the lines
+    ``readline(_MAX_LINE)`` would give (:func:`_physical_lines`) and read line by line as
+    above. With ``split=False`` every line comes from ``readline`` itself: the reference
+    the tests hold the blocks to.
+
     A batch is a run of such plain lines, or one row alone: a row through
     :func:`csv.reader`, or a line that warns or fails (bad bytes, NUL, too long). So the
     rows before an event are handed out, and their own warnings given, before it, exactly
@@ -280,35 +292,54 @@ class _RowSource:
         on_warning: WarningHandler | None,
         split: bool = True,
     ) -> None:
-        self._readline = text.readline
+        self._read = text.read
+        self._readline = None if split else text.readline
         self._encoding = encoding
         self._delimiter = delimiter
         self._strict = strict
         self._on_warning = on_warning
         self._split = split and delimiter not in '"\r\n'
-        self._held: str | None = None
+        self._tail = ""
+        """Text read after the last whole line of the last block."""
+        self._end = False
+        self._rows: list[list[str]] = []
+        """Rows of the current plain block; those from ``_row_at`` on are still to come."""
+        self._row_at = 0
+        self._lines: list[str] = []
+        """Lines of the current other block; those from ``_line_at`` on are still to come."""
+        self._line_at = 0
         self._pending: str | None = None
         self._row_chars = 0
         self._reader = csv.reader(self._quoted_lines(), delimiter=delimiter, strict=strict)
         self.lines = 0
-        """Physical lines read so far."""
+        """Physical lines handed out so far."""
 
     def batches(
         self, max_rows: int = _BATCH_ROWS
     ) -> Iterator[tuple[list[list[str]], Sequence[int]]]:
         """Lists of rows, each with the numbers of the lines its rows start on."""
-        readline = self._readline
         delimiter = self._delimiter
         split = self._split
         undecodable = _UNDECODABLE.search
         while True:
-            line = self._held
-            self._held = None
-            if line is None:
-                line = readline(_MAX_LINE)
-                if not line:
+            if self._row_at < len(self._rows):
+                start = self._row_at
+                rows = self._rows[start : start + max_rows]
+                self._row_at = start + len(rows)
+                first = self.lines + 1
+                self.lines += len(rows)
+                yield rows, range(first, first + len(rows))
+                continue
+            lines = self._lines
+            at = self._line_at
+            if at == len(lines):
+                if not self._fill(rows=split):
                     return
-                self.lines += 1
+                continue
+            line = lines[at]
+            at += 1
+            self._line_at = at
+            self.lines += 1
             first = self.lines
             if not (
                 split
@@ -325,23 +356,99 @@ class _RowSource:
             cells = line.rstrip("\r\n")
             rows = [cells.split(delimiter) if cells else []]
             chars = len(line)
-            while len(rows) < max_rows and chars < _BATCH_CHARS:
-                line = readline(_MAX_LINE)
-                if not line:
-                    break
-                self.lines += 1
+            while at < len(lines) and len(rows) < max_rows and chars < _BATCH_CHARS:
+                line = lines[at]
                 if (
                     '"' in line
                     or "\x00" in line
                     or len(line) >= _MAX_LINE
                     or (not line.isascii() and undecodable(line))
                 ):
-                    self._held = line
                     break
+                at += 1
                 chars += len(line)
                 cells = line.rstrip("\r\n")
                 rows.append(cells.split(delimiter) if cells else [])
+            self._line_at = at
+            self.lines = first + len(rows) - 1
             yield rows, range(first, first + len(rows))
+
+    def _fill(self, *, rows: bool) -> bool:
+        """Take the next block: as rows when ``rows`` and it is plain, else as lines.
+
+        ``False`` at the end of the text. Called only once the last block is used up.
+        """
+        self._rows, self._row_at = [], 0
+        self._line_at = 0
+        if self._readline is not None:
+            line = self._readline(_MAX_LINE)
+            self._lines = [line] if line else []
+            return bool(line)
+        block = self._block()
+        plain = self._plain_rows(block) if rows and block else None
+        if plain is None:
+            self._lines = _physical_lines(block)
+        else:
+            self._rows, self._lines = plain, []
+        return bool(block)
+
+    def _block(self) -> str:
+        """The next whole lines of the text, or the rest of it at its end.
+
+        Reads :data:`_CHUNK` characters at a time until the text holds a line end it can
+        cut after: an LF, or a CR that is not the last character read (an LF may follow
+        it). A line that reaches :data:`_MAX_LINE` without one is cut there, as ``readline``
+        cuts it; so the text held stays within a few chunks and one line cap.
+        """
+        text = self._tail
+        while not self._end:
+            more = self._read(_CHUNK)
+            if not more:
+                self._end = True
+                break
+            text += more
+            cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+            if cut:
+                self._tail = text[cut:]
+                return text[:cut]
+            if len(text) >= _MAX_LINE:
+                self._tail = text[_MAX_LINE:]
+                return text[:_MAX_LINE]
+        self._tail = ""
+        return text
+
+    def _plain_rows(self, block: str) -> list[list[str]] | None:
+        """The rows of ``block`` split on the delimiter; ``None`` unless every line is plain.
+
+        Plain: no quote, NUL or undecodable byte, shorter than the line cap (the whole
+        block is), and every line ending in LF, or every one in CRLF (the last line may
+        have no end).
+        """
+        if '"' in block or "\x00" in block or len(block) >= _MAX_LINE:
+            return None
+        if not block.isascii() and _UNDECODABLE.search(block):
+            return None
+        end = "\n"
+        returns = block.count("\r")
+        if returns:
+            if returns != block.count("\n") or returns != block.count("\r\n"):
+                return None  # a lone CR, or line ends of both kinds
+            end = "\r\n"
+        lines = block.split(end)
+        if not lines[-1]:
+            lines.pop()  # what follows the last line end
+        delimiter = self._delimiter
+        if block.startswith(end) or end + end in block:  # an empty line is an empty row
+            return [line.split(delimiter) if line else [] for line in lines]
+        return list(map(str.split, lines, repeat(delimiter)))
+
+    def _next_line(self) -> str:
+        """The next physical line, whatever block it is in; ``""`` at the end of the text."""
+        if self._line_at == len(self._lines) and not self._fill(rows=False):
+            return ""
+        line = self._lines[self._line_at]
+        self._line_at += 1
+        return line
 
     def _row(self, line: str) -> list[str] | None:
         """The row that starts with ``line``, checked; ``None`` at the end of the text."""
@@ -380,7 +487,7 @@ class _RowSource:
                 self._pending = None
                 self._row_chars = len(line)
             else:
-                line = self._readline(_MAX_LINE)
+                line = self._next_line()
                 if not line:
                     return
                 self.lines += 1
@@ -392,6 +499,19 @@ class _RowSource:
                         line=self.lines,
                     )
             yield line
+
+
+def _physical_lines(block: str) -> list[str]:
+    """``block`` cut into lines as ``readline(_MAX_LINE)`` cuts a text read with ``newline=""``.
+
+    A line ends after an LF, a CRLF or a lone CR; one longer than the cap comes in pieces
+    of the cap's length.
+    """
+    lines: list[str] = _LINE.findall(block)
+    if len(block) > _MAX_LINE and max(map(len, lines)) > _MAX_LINE:
+        cap = _MAX_LINE
+        lines = [line[i : i + cap] for line in lines for i in range(0, len(line), cap)]
+    return lines
 
 
 # --------------------------------------------------------------------------- reading
