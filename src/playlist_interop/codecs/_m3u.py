@@ -6,7 +6,7 @@ import enum
 import io
 import os
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import repeat
 from operator import is_, itemgetter, mul
 from types import MappingProxyType
@@ -276,8 +276,9 @@ class _Reader:
                     and not controls
                     and raw.startswith("#EXTINF:")
                 ):
-                    taken = yield from self._run(batch, index)
+                    run, taken = self._run(batch, index)
                     if taken:
+                        yield from run
                         index += taken
                         continue
                 number = first + index
@@ -351,8 +352,8 @@ class _Reader:
             self.warn("entry directives without a location at the end; ignored")
         self.trailer = entry.before + entry.after
 
-    def _run(self, lines: list[str], start: int) -> Generator[Track, None, int]:
-        """Read a run of common entries from ``lines[start]`` on; returns the lines taken.
+    def _run(self, lines: list[str], start: int) -> tuple[list[Track], int]:
+        """Read a run of common entries from ``lines[start]`` on: its tracks, lines taken.
 
         The run is read a window of entries at a time by :meth:`_window`; a window that
         does not qualify is halved until one does, and nothing is taken when even one
@@ -362,7 +363,7 @@ class _Reader:
         """
         if self.skip:
             self.skip -= 1
-            return 0
+            return [], 0
         period = 2
         if start + 1 < len(lines) and lines[start + 1].startswith("#EXTALB:"):
             period = 3
@@ -376,13 +377,12 @@ class _Reader:
             self.skip = self.backoff
             self.backoff = min(2 * self.backoff, _MAX_BACKOFF)
             self.width = _FIRST_WINDOW
-            return 0
+            return [], 0
         self.backoff = 1
         if width == self.width:
             self.width = min(2 * width, _MAX_WINDOW)
-        yield from tracks
         self.count += width
-        return width * period
+        return tracks, width * period
 
     def _window(self, lines: list[str], start: int, count: int, period: int) -> list[Track] | None:
         """The tracks of ``count`` common entries of ``period`` lines from ``lines[start]``.
