@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterator
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from playlist_interop.codecs import _text
 from playlist_interop.codecs._m3u import _TRACK_FIELDS, M3U, M3UCodec, _Reader
 from playlist_interop.codecs._pls import PLS, PLSCodec
 from playlist_interop.codecs._text import decode_legacy, iter_line_batches, iter_lines
+from playlist_interop.codecs._winamp import format_seconds
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
 
@@ -337,3 +339,12 @@ def test_long_runs_of_common_m3u_entries_read_like_the_general_mode() -> None:
     fast = _m3u_outcome(data, fast=True, strict=False)
     assert fast == _m3u_outcome(data, fast=False, strict=False)
     assert len(fast[0][0]) == 2996  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "duration",
+    [0, 1, 10, 100, 999, 1000, 1001, 127_919, 120_000, 10**12 + 7, 10**15 - 1, 10**15 - 10],
+)
+def test_m3u_writes_durations_as_format_seconds_does(duration: int) -> None:
+    data = M3U.write(Playlist(tracks=[Track("T", duration_ms=duration, locations=("x",))])).data
+    assert data.decode().splitlines()[1] == f"#EXTINF:{format_seconds(duration)},T"  # type: ignore[arg-type]

@@ -61,6 +61,8 @@ _EXTENSION = re.compile(r"\.[A-Za-z0-9]{2,5}$")
 _FLUSH_LINES = 2048
 _CACHE_SIZE = 16384  # distinct artists/albums/durations kept per read: memory stays bounded
 _NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
+_EXACT_MS = 10**15  # below this, integer arithmetic gives format_seconds's text
+_MILLISECONDS = ["", *(f".{ms:03d}".rstrip("0") for ms in range(1, 1000))]
 _FIRST_WINDOW = 8  # entries in the first window of a run
 _MAX_WINDOW = 512
 _MAX_BACKOFF = 64
@@ -737,12 +739,10 @@ class _PlainTally:
             self.isrc += 1
         duration = track.duration_ms
         if title or artists or duration is not None:
-            if duration is None:
-                seconds = "-1"
-            elif duration % 1000:
-                seconds = f"{duration / 1000:.3f}".rstrip("0")  # as format_seconds
+            if type(duration) is int and 0 <= duration < _EXACT_MS:
+                seconds = f"{duration // 1000}{_MILLISECONDS[duration % 1000]}"
             else:
-                seconds = str(round(duration / 1000))
+                seconds = format_seconds(duration)
             title = f"{artist} - {title.strip()}" if artist else title.strip()
             if album_title:
                 lines += (f"#EXTINF:{seconds},{title}", f"#EXTALB:{album_title}", location)
