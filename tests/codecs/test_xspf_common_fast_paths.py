@@ -274,15 +274,17 @@ def test_plain_track_objects_read_as_the_general_path_reads_them(obj: Any) -> No
 
 def test_shared_values_are_shared_and_bounded() -> None:
     shared = SharedValues(limit=2)
-    first = shared.credits("A")
+    first = shared.credits["A"]
     assert first == (ArtistCredit("A"),)
-    assert shared.credits("A") is first
-    assert shared.album("X") == Album("X")
-    assert shared.album("X") is shared.album("X")
-    shared.credits("B")
-    shared.credits("C")  # over the limit: the cache starts again
-    assert shared.credits("A") is not first
-    assert shared.credits("A") == first
+    assert shared.credits["A"] is first
+    assert shared.albums["X"] == Album("X")
+    assert shared.albums["X"] is shared.albums["X"]
+    assert shared.credits["B"] == (ArtistCredit("B"),)
+    assert len(shared.credits) == 2
+    assert shared.credits["C"] == (ArtistCredit("C"),)  # over the limit: the cache starts again
+    assert len(shared.credits) == 1
+    assert shared.credits["A"] is not first
+    assert shared.credits["A"] == first
 
 
 # -- writing XSPF: plain tracks and text that needs no escaping -------------------------

@@ -525,25 +525,15 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
         and (duration is None or (type(duration) is int and duration >= 0))
     ):
         return None
-    location = get("location")
-    if (
-        type(location) is list
-        and len(location) == 1
-        and type(first := location[0]) is str
-        and valid_uri(first)
-    ):
-        locations: tuple[str, ...] = (first,)  # the usual case, in short
-    else:
-        uris = _plain_uris(location)
-        if uris is None:
-            return None
-        locations = uris
+    locations = _plain_uris(get("location"))
+    if locations is None:
+        return None
     identifiers = get("identifier")
     if identifiers is None:
         return Track(
             title=title or "",
-            artists=shared.credits(creator) if creator else (),
-            album=shared.album(album) if album else None,
+            artists=shared.credits[creator] if creator else (),
+            album=shared.albums[album] if album else None,
             duration_ms=duration,
             track_number=track_num,
             provider_ids=_NOTHING,
@@ -556,8 +546,8 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
     isrc, recording, provider_ids, others = classify_identifiers(identifiers)
     return Track(
         title=title or "",
-        artists=shared.credits(creator) if creator else (),
-        album=shared.album(album) if album else None,
+        artists=shared.credits[creator] if creator else (),
+        album=shared.albums[album] if album else None,
         duration_ms=duration,
         isrc=isrc,
         track_number=track_num,
@@ -571,6 +561,8 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
 def _plain_uris(value: Any) -> tuple[str, ...] | None:
     """What :meth:`_Reader.uris` gives for ``value`` if it has nothing to report, else None."""
     if type(value) is list:
+        if len(value) == 1 and type(value[0]) is str and valid_uri(value[0]):
+            return (value[0],)  # the usual case, in short
         items = value
     elif type(value) is str:
         items = [value]

@@ -269,8 +269,8 @@ class _Reader:
         if not identifiers:
             return Track(
                 title=title or "",
-                artists=shared.credits(creator) if creator else (),
-                album=shared.album(album) if album else None,
+                artists=shared.credits[creator] if creator else (),
+                album=shared.albums[album] if album else None,
                 duration_ms=values.get("duration"),
                 track_number=values.get("trackNum"),
                 provider_ids=_NOTHING,
@@ -280,8 +280,8 @@ class _Reader:
         isrc, recording, provider_ids, others = classify_identifiers(identifiers)
         return Track(
             title=title or "",
-            artists=shared.credits(creator) if creator else (),
-            album=shared.album(album) if album else None,
+            artists=shared.credits[creator] if creator else (),
+            album=shared.albums[album] if album else None,
             duration_ms=values.get("duration"),
             isrc=isrc,
             track_number=values.get("trackNum"),

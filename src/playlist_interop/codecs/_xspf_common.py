@@ -42,9 +42,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PureWindowsPath
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -73,6 +73,7 @@ __all__ = [
 ]
 
 XSPF_NS = "http://xspf.org/ns/0/"
+_V = TypeVar("_V")
 
 # --- value rules -------------------------------------------------------------------------
 
@@ -334,8 +335,12 @@ class Identifiers(NamedTuple):
     """Identifiers the model has no field for (``extras["xspf.identifiers"]``)."""
 
 
-def classify_identifiers(identifiers: Iterable[str]) -> Identifiers:
+def classify_identifiers(identifiers: Sequence[str]) -> Identifiers:
     """Sort identifiers into an ISRC, a MusicBrainz recording, provider ids and the rest."""
+    if len(identifiers) == 1:  # the usual case: a lone ISRC
+        match = _ISRC.fullmatch(identifiers[0].strip())
+        if match:
+            return Identifiers(match.group(1), None, {}, ())
     isrc: str | None = None
     recording: str | None = None
     provider_ids: dict[ProviderName, ProviderTrackId] = {}
@@ -360,36 +365,39 @@ def classify_identifiers(identifiers: Iterable[str]) -> Identifiers:
     return Identifiers(isrc, _mbid(recording), provider_ids, tuple(other_ids))
 
 
+class _Built(dict[str, _V]):
+    """Values built from their key on first look-up; at most ``limit`` are kept."""
+
+    def __init__(self, build: Callable[[str], _V], limit: int) -> None:
+        super().__init__()
+        self._build = build
+        self._limit = limit
+
+    def __missing__(self, key: str) -> _V:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[key] = self._build(key)
+        return value
+
+
+def _sole_credit(name: str) -> tuple[ArtistCredit, ...]:
+    return (ArtistCredit(name),)
+
+
 class SharedValues:
     """Equal artist credits and albums built once per read, shared by the tracks.
 
     They are immutable and compare by value, so sharing them changes nothing but the time
-    and memory a read takes. At most ``limit`` of each are kept, so a stream of ever new
-    names still runs in bounded memory.
+    and memory a read takes. Look-ups are plain dict subscripts (the hot path of a read).
+    At most ``limit`` of each are kept, so a stream of ever new names runs in bounded
+    memory.
     """
 
     def __init__(self, limit: int = 8192) -> None:
-        self._limit = limit
-        self._credits: dict[str, tuple[ArtistCredit, ...]] = {}
-        self._albums: dict[str, Album] = {}
-
-    def credits(self, name: str) -> tuple[ArtistCredit, ...]:
-        """``(ArtistCredit(name),)``."""
-        credits = self._credits.get(name)
-        if credits is None:
-            if len(self._credits) >= self._limit:
-                self._credits.clear()
-            credits = self._credits[name] = (ArtistCredit(name),)
-        return credits
-
-    def album(self, title: str) -> Album:
-        """``Album(title)``."""
-        album = self._albums.get(title)
-        if album is None:
-            if len(self._albums) >= self._limit:
-                self._albums.clear()
-            album = self._albums[title] = Album(title)
-        return album
+        self.credits: Mapping[str, tuple[ArtistCredit, ...]] = _Built(_sole_credit, limit)
+        """``credits[name] == (ArtistCredit(name),)``."""
+        self.albums: Mapping[str, Album] = _Built(Album, limit)
+        """``albums[title] == Album(title)``."""
 
 
 def track_from_fields(fields: XspfTrack, shared: SharedValues | None = None) -> Track:
@@ -420,12 +428,12 @@ def track_from_fields(fields: XspfTrack, shared: SharedValues | None = None) -> 
     artists: tuple[ArtistCredit, ...] = ()
     if fields.creator is not None and fields.creator != "":
         if credit_mbid is None and shared is not None:
-            artists = shared.credits(fields.creator)
+            artists = shared.credits[fields.creator]
         else:
             artists = (ArtistCredit(fields.creator, musicbrainz_id=_mbid(credit_mbid)),)
     album: Album | None = None
     if fields.album:
-        album = Album(fields.album) if shared is None else shared.album(fields.album)
+        album = Album(fields.album) if shared is None else shared.albums[fields.album]
     return Track(
         title=fields.title or "",
         artists=artists,
