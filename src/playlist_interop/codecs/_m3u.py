@@ -240,10 +240,12 @@ class _Reader:
     def tracks(self, stream: BinaryIO) -> Iterator[Track]:
         """Yield the tracks of ``stream`` in order.
 
-        Lines are handled in two modes. The fast mode keeps the common entry (an
-        ``#EXTINF`` without attributes, an ``#EXTALB``, a location) in local variables;
-        any other line turns the entry into an :class:`_Entry` and the general mode
-        handles it from that line to its location, with the same result.
+        Lines are handled in two modes, each with the same result. The fast mode keeps
+        the common entry (an ``#EXTINF`` without attributes, an ``#EXTALB``, a location)
+        in local variables, and reads runs of such entries a window at a time (see
+        :meth:`_run`); any other line turns the entry into an :class:`_Entry` and the
+        general mode handles it from that line to its location. ``fast=False`` keeps
+        the general mode throughout.
         """
 
         def fallback(line: int, encoding: str) -> None:

@@ -178,10 +178,15 @@ def _raw_blocks(chunks: Iterator[bytes], max_line_bytes: int, codec: str) -> Ite
         data = rest + chunk if rest else chunk
         if not data:
             continue
-        end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
-        block, rest = data[:end], data[end:]
-        skip_lf = end == len(data) and data.endswith(b"\r")
-        count = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+        if b"\r" in data:
+            end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+            block, rest = data[:end], data[end:]
+            skip_lf = end == len(data) and data.endswith(b"\r")
+            count = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+        else:
+            end = data.rfind(b"\n") + 1
+            block, rest = data[:end], data[end:]
+            count = block.count(b"\n")
         if len(rest) > max_line_bytes:
             raise _too_long(max_line_bytes, codec, line_number + count + 1)
         if len(block) > max_line_bytes:
