@@ -305,6 +305,8 @@ class _RowSource:
         self._rows: list[list[str]] = []
         """Rows of the current plain block; those from ``_row_at`` on are still to come."""
         self._row_at = 0
+        self._bare = False
+        """No line of the current plain block holds an apostrophe."""
         self._lines: list[str] = []
         """Lines of the current other block; those from ``_line_at`` on are still to come."""
         self._line_at = 0
@@ -316,8 +318,12 @@ class _RowSource:
 
     def batches(
         self, max_rows: int = _BATCH_ROWS
-    ) -> Iterator[tuple[list[list[str]], Sequence[int]]]:
-        """Lists of rows, each with the numbers of the lines its rows start on."""
+    ) -> Iterator[tuple[list[list[str]], Sequence[int], bool]]:
+        """Lists of rows, each with the numbers of the lines its rows start on.
+
+        The flag says the rows come from a plain block without an apostrophe: no cell in them
+        starts with one (so :func:`restore` leaves every cell as it is).
+        """
         delimiter = self._delimiter
         split = self._split
         undecodable = _UNDECODABLE.search
@@ -328,7 +334,7 @@ class _RowSource:
                 self._row_at = start + len(rows)
                 first = self.lines + 1
                 self.lines += len(rows)
-                yield rows, range(first, first + len(rows))
+                yield rows, range(first, first + len(rows)), self._bare
                 continue
             lines = self._lines
             at = self._line_at
@@ -351,7 +357,7 @@ class _RowSource:
                 row = self._row(line)
                 if row is None:
                     return
-                yield [row], (first,)
+                yield [row], (first,), False
                 continue
             cells = line.rstrip("\r\n")
             rows = [cells.split(delimiter) if cells else []]
@@ -371,7 +377,7 @@ class _RowSource:
                 rows.append(cells.split(delimiter) if cells else [])
             self._line_at = at
             self.lines = first + len(rows) - 1
-            yield rows, range(first, first + len(rows))
+            yield rows, range(first, first + len(rows)), False
 
     def _fill(self, *, rows: bool) -> bool:
         """Take the next block: as rows when ``rows`` and it is plain, else as lines.
@@ -390,6 +396,7 @@ class _RowSource:
             self._lines = _physical_lines(block)
         else:
             self._rows, self._lines = plain, []
+            self._bare = "'" not in block
         return bool(block)
 
     def _block(self) -> str:
@@ -428,19 +435,19 @@ class _RowSource:
             return None
         if not block.isascii() and _UNDECODABLE.search(block):
             return None
-        end = "\n"
-        returns = block.count("\r")
-        if returns:
-            if returns != block.count("\n") or returns != block.count("\r\n"):
-                return None  # a lone CR, or line ends of both kinds
-            end = "\r\n"
-        lines = block.split(end)
+        if "\r" in block:
+            lines = block.split("\r\n")
+            inner = "".join(lines)
+            if "\r" in inner or "\n" in inner:
+                return None  # a lone CR or LF
+        else:
+            lines = block.split("\n")
         if not lines[-1]:
             lines.pop()  # what follows the last line end
         delimiter = self._delimiter
-        if block.startswith(end) or end + end in block:  # an empty line is an empty row
-            return [line.split(delimiter) if line else [] for line in lines]
-        return list(map(str.split, lines, repeat(delimiter)))
+        if all(lines):
+            return list(map(str.split, lines, repeat(delimiter)))
+        return [line.split(delimiter) if line else [] for line in lines]  # an empty line: []
 
     def _next_line(self) -> str:
         """The next physical line, whatever block it is in; ``""`` at the end of the text."""
@@ -614,7 +621,7 @@ class _RowReader:
     def tracks(self, source: _RowSource) -> Iterator[Track]:
         """The tracks of the rows ``source`` has left; blank rows are skipped."""
         track = self.track
-        for rows, starts in source.batches():
+        for rows, starts, _ in source.batches():
             for row, start in zip(rows, starts, strict=True):
                 if len(row) > _MAX_COLUMNS:
                     raise _error(f"more than {_MAX_COLUMNS} columns", line=start)
@@ -961,22 +968,29 @@ class _FastRows:
 
     def tracks(self, source: _RowSource) -> Iterator[Track]:
         """The tracks of the rows ``source`` has left, as :meth:`_RowReader.tracks` makes them."""
-        for rows, starts in source.batches():
-            built = self._columns(rows) if len(rows) >= _COLUMN_ROWS else None
+        for rows, starts, bare in source.batches():
+            built = self._columns(rows, bare) if len(rows) >= _COLUMN_ROWS else None
             yield from (self._one_by_one(rows, starts) if built is None else built)
 
-    def _columns(self, rows: list[list[str]]) -> list[Track] | None:
+    def _columns(self, rows: list[list[str]], bare: bool = False) -> list[Track] | None:
         """The tracks of plain ``rows``, column by column; ``None`` if one needs more care.
 
-        The rows come from plain lines, so no cell holds a line break.
+        The rows come from plain lines, so no cell holds a line break; with ``bare`` no cell
+        starts with an apostrophe either.
         """
         count = len(rows)
-        if set(map(len, rows)) != {self._width} or not all(map(any, rows)):
-            return None  # ragged or blank rows
-        everything = "\x00".join(chain.from_iterable(rows))  # no cell holds a NUL
-        if everything[:1] == "'" or "\x00'" in everything:
-            return None  # a cell to restore
-        columns = list(zip(*rows, strict=True))
+        try:
+            columns = list(zip(*rows, strict=True))
+        except ValueError:
+            return None  # ragged rows
+        if False:
+            return None
+        if not (any(map(all, columns)) or all(map(any, rows))):
+            return None  # a blank row (no column is full, and a row is empty)
+        if not bare:
+            everything = "\x00".join(chain.from_iterable(rows))  # no cell holds a NUL
+            if everything[:1] == "'" or "\x00'" in everything:
+                return None  # a cell to restore
         (
             titles,
             artists,
@@ -1512,7 +1526,7 @@ def _open(
         split=fast,
     )
     header_row: list[str] | None = None
-    for (row,), _ in source.batches(max_rows=1):
+    for (row,), _, _ in source.batches(max_rows=1):
         if declared and len(row) <= 2 and row[0].strip().lower() == "sep=":
             declared = None  # the directive line itself
             continue
