@@ -17,7 +17,7 @@ from playlist_interop.codecs._base import (
     emit_warning,
     open_source,
 )
-from playlist_interop.codecs._text import find_control, head_text, iter_lines
+from playlist_interop.codecs._text import any_control, find_control, head_text, iter_line_batches
 from playlist_interop.codecs._winamp import (
     ARTISTS_IN_TITLE,
     ISRC_LOSS,
@@ -111,73 +111,75 @@ class _Reader:
         header_missing_reported = False
         junk_reported = False
         any_key = False
-        for number, raw in iter_lines(stream, codec=_NAME, strict=self.strict):
-            line = raw.strip()
-            if not line or line[0] in ";#":
-                continue
-            if not line.isprintable():
-                column = find_control(line)
-                if column is not None:
-                    self.problem(
-                        f"control character U+{ord(line[column]):04X}",
-                        number,
-                        column + 1,
-                        then="line skipped",
-                    )
+        for first, batch in iter_line_batches(stream, codec=_NAME, strict=self.strict):
+            controls = any_control(batch)  # else no line needs the check below
+            for number, raw in enumerate(batch, first):
+                line = raw.strip()
+                if not line or line[0] in ";#":
                     continue
-            section = _SECTION.fullmatch(line) if line[0] == "[" else None
-            if section is not None:
-                name = section.group(1).strip().lower()
-                if name == "playlist":
-                    if header_seen:
-                        self.problem("second [playlist] section", number)
-                    header_seen = in_playlist = True
+                if controls and not line.isprintable():
+                    column = find_control(line)
+                    if column is not None:
+                        self.problem(
+                            f"control character U+{ord(line[column]):04X}",
+                            number,
+                            column + 1,
+                            then="line skipped",
+                        )
+                        continue
+                section = _SECTION.fullmatch(line) if line[0] == "[" else None
+                if section is not None:
+                    name = section.group(1).strip().lower()
+                    if name == "playlist":
+                        if header_seen:
+                            self.problem("second [playlist] section", number)
+                        header_seen = in_playlist = True
+                    else:
+                        self.problem(
+                            f"unknown section [{section.group(1)[:40]}]",
+                            number,
+                            then="its keys are ignored",
+                        )
+                        in_playlist = False
+                    continue
+                key, equals, value = line.partition("=")
+                key = key.rstrip()
+                lower = key.lower()
+                stem = lower.rstrip(_DIGITS)
+                known = equals and stem in _FIELDS and 0 < len(lower) - len(stem) <= 9
+                if not known and (not equals or not _KEY.fullmatch(key)):
+                    if header_seen or any_key:
+                        self.problem("not a key=value line", number, then="skipped")
+                    elif self.strict:
+                        raise PlaylistFormatError(
+                            "not a PLS playlist: expected [playlist] or a key=value line",
+                            codec=_NAME,
+                            line=number,
+                        )
+                    elif not junk_reported:
+                        junk_reported = True
+                        self.warn("text before the [playlist] section ignored", number)
+                    continue
+                if not header_seen:
+                    if not header_missing_reported:
+                        header_missing_reported = True
+                        self.problem("missing [playlist] section header", number)
+                    in_playlist = True
+                if not in_playlist:
+                    continue
+                any_key = True
+                value = value.strip()
+                if known:
+                    self._numbered(key, stem, int(lower[len(stem) :]), value, number)
                 else:
-                    self.problem(
-                        f"unknown section [{section.group(1)[:40]}]",
-                        number,
-                        then="its keys are ignored",
-                    )
-                    in_playlist = False
-                continue
-            key, equals, value = line.partition("=")
-            key = key.rstrip()
-            lower = key.lower()
-            stem = lower.rstrip(_DIGITS)
-            known = equals and stem in _FIELDS and 0 < len(lower) - len(stem) <= 9
-            if not known and (not equals or not _KEY.fullmatch(key)):
-                if header_seen or any_key:
-                    self.problem("not a key=value line", number, then="skipped")
-                elif self.strict:
-                    raise PlaylistFormatError(
-                        "not a PLS playlist: expected [playlist] or a key=value line",
-                        codec=_NAME,
-                        line=number,
-                    )
-                elif not junk_reported:
-                    junk_reported = True
-                    self.warn("text before the [playlist] section ignored", number)
-                continue
-            if not header_seen:
-                if not header_missing_reported:
-                    header_missing_reported = True
-                    self.problem("missing [playlist] section header", number)
-                in_playlist = True
-            if not in_playlist:
-                continue
-            any_key = True
-            value = value.strip()
-            if known:
-                self._numbered(key, stem, int(lower[len(stem) :]), value, number)
-            else:
-                numbered = _NUMBERED.fullmatch(key)
-                if numbered is None or lower in {"numberofentries", "version"}:
-                    self._single(key, lower, value, number)
-                else:
-                    name, index = numbered.group(1), int(numbered.group(2))
-                    self._numbered(key, name, index, value, number)
-            if len(self._pending) > _WINDOW:
-                yield from self._flush(_WINDOW // 2)
+                    numbered = _NUMBERED.fullmatch(key)
+                    if numbered is None or lower in {"numberofentries", "version"}:
+                        self._single(key, lower, value, number)
+                    else:
+                        name, index = numbered.group(1), int(numbered.group(2))
+                        self._numbered(key, name, index, value, number)
+                if len(self._pending) > _WINDOW:
+                    yield from self._flush(_WINDOW // 2)
         if not header_seen and not any_key:
             raise PlaylistFormatError("not a PLS playlist: no [playlist] section", codec=_NAME)
         yield from self._flush(len(self._pending))
