@@ -40,6 +40,7 @@ from playlist_interop.codecs._winamp import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
 from playlist_interop.types import DurationMs
 
 __all__ = ["M3U", "M3UCodec"]
@@ -311,13 +312,22 @@ class _Reader:
                         if album_title is not None:
                             album = albums.get(album_title) or self.album(album_title, None)
                         group = self.group
-                        yield Track(
-                            title=title,
-                            artists=artists,
-                            album=album,
-                            duration_ms=duration,
-                            locations=(line,),
-                            extras=_NO_EXTRAS if group is None else {GROUP: group},
+                        # Normal-form values: assembled without Track's converters.
+                        yield assemble_track(
+                            title,
+                            artists,
+                            album,
+                            duration,
+                            None,
+                            None,
+                            None,
+                            None,
+                            EMPTY_MAPPING,  # provider_ids
+                            (line,),
+                            None,
+                            None,
+                            (),
+                            _NO_EXTRAS if group is None else MappingProxyType({GROUP: group}),
                         )
                         self.count += 1
                         extinf_line = duration = display = album_title = None
@@ -436,7 +446,7 @@ class _Reader:
         extras = _NO_EXTRAS if group is None else MappingProxyType({GROUP: group})
         return list(
             map(
-                Track,  # positionally, in the order of _TRACK_FIELDS
+                assemble_track,  # normal-form values, in the order of _TRACK_FIELDS
                 titles,
                 self._credits(names),
                 albums,
