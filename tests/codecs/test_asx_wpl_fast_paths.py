@@ -243,7 +243,7 @@ def test_hh_mm_ss_fff_shortcut_matches_the_general_reading(h: int, m: int, s: in
 def _wpl_general_only() -> Iterator[None]:
     """Every ``<media>`` through the case-folding loop, each read child removed at once."""
     with (
-        mock.patch.object(_wpl, "_PLAIN_MEDIA_NAMES", frozenset()),
+        mock.patch.object(_wpl, "_wmp_attributes", return_value=None),
         mock.patch.object(_wpl, "_RELEASE_BATCH", 1),
     ):
         yield

@@ -86,7 +86,7 @@ _UNSURE_NAME = re.compile(r"</?+[a-z0-9_.\-]*+[^a-z0-9_.\-\s/>]")
 _BARE_AMPERSAND = re.compile(r"&(?!(?:#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);)")
 _SPELLINGS_KEPT = 16  # upper- or mixed-case names remembered from one piece to the next
 _NEW_NAMES_LIMIT = 16  # more new spellings than this in one piece: the regular expression
-_CREDITS_KEPT = 4096  # distinct artist names whose ArtistCredit one reader reuses
+_CREDITS_KEPT = 16_384  # distinct artist names whose ArtistCredit one reader reuses
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']")
 _CHUNK = 1 << 16

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -34,13 +34,9 @@ _MEDIA_MAPPED = frozenset(
 )
 _HEAD_CHILDREN = frozenset({"title", "author", "meta", "guid"})
 _SEQ_CHILDREN = frozenset({"media", "smartPlaylist"})
-# <media> attributes as Windows Media Player spells them: all mapped, each once
-_PLAIN_MEDIA_NAMES = frozenset(
-    {"src", "trackTitle", "trackArtist", "albumTitle", "albumArtist", "duration"}
-)
 _RELEASE_BATCH = 64  # read <seq> children removed from the tree together
 _NAMES_KEPT = 256  # distinct tags whose local name one reader remembers
-_SHARED_KEPT = 4096  # distinct artist names (and albums) whose objects one reader reuses
+_SHARED_KEPT = 16_384  # distinct artist names (and albums) whose objects one reader reuses
 
 
 def _attrs(element: etree._Element) -> dict[str, str]:
@@ -132,25 +128,18 @@ class _Reader:
             self.extras["wpl.meta"] = tuple(metas)
 
     def media(self, element: etree._Element) -> Track | None:
-        attributes = cast("dict[str, str]", dict(element.items()))  # lxml gives str here
         others: dict[str, str] = {}  # the attributes the model has no field for
-        if attributes.keys() <= _PLAIN_MEDIA_NAMES:  # the usual spelling: nothing to fold
-            get = attributes.get
-            src, raw_duration = get("src"), get("duration")
-            title, artist = get("trackTitle", ""), get("trackArtist")
-            album_title, album_artist = get("albumTitle"), get("albumArtist")
-        else:
+        found = _wmp_attributes(element)
+        if found is None:
             attrs: dict[str, str] = {}  # lower-cased names (first spelling wins)
-            for key, value in attributes.items():
-                lower = key.lower()
+            for key, value in element.items():
+                lower = str(key).lower()
                 if lower not in attrs:
-                    attrs[lower] = value
+                    attrs[lower] = str(value)
                 if lower not in _MEDIA_MAPPED:
-                    others[key] = value
-            get = attrs.get
-            src, raw_duration = get("src"), get("duration")
-            title, artist = get("tracktitle", ""), get("trackartist")
-            album_title, album_artist = get("albumtitle"), get("albumartist")
+                    others[str(key)] = str(value)
+            found = tuple(attrs.get(name) for name in _MEDIA_ORDER)
+        src, raw_duration, title, artist, album_title, album_artist = found
         if not src:
             self.problem("<media> has no src attribute", element)
             return None
@@ -163,12 +152,17 @@ class _Reader:
                 self.problem(f"<media> duration is not a number of ms: {text!r}", element)
         album = None
         if album_title is not None:
-            album = self.album(album_title, album_artist)
+            album = self.albums.get((album_title, album_artist))
+            if album is None:
+                album = self.album(album_title, album_artist)
         elif album_artist:
             others["albumArtist"] = album_artist
+        artists: tuple[ArtistCredit, ...] = ()
+        if artist:
+            artists = self.credits.get(artist) or self.credits_of(artist)
         return Track(
-            title=title,
-            artists=self.credits_of(artist) if artist else (),
+            title=title if title is not None else "",
+            artists=artists,
             album=album,
             duration_ms=DurationMs(duration) if duration is not None else None,
             locations=(src,),
@@ -190,8 +184,8 @@ class _Reader:
         last: etree._Element | None = None  # the last of them
         names = self.names
         for event, element in _xml.iterparse(stream, codec=_CODEC):
-            name = names.get(element.tag) or self.local_name(element)
             if event == "start":
+                name = names.get(element.tag) or self.local_name(element)
                 depth += 1
                 path.append(name)
                 if depth == 4:
@@ -215,6 +209,7 @@ class _Reader:
                     else:
                         self.problem(f"element <{name}> is not allowed in <body>", element)
                 continue
+            name = path.pop()  # this element's, from its start
             if depth == 4 and in_seq:
                 if name == "media":
                     track = self.media(element)
@@ -243,11 +238,34 @@ class _Reader:
                 self.no_text(element)
             elif depth == 1 and not self.seen_body:
                 self.problem("<smil> has no <body>", element)
-            path.pop()
             depth -= 1
 
     def playlist(self, tracks: Iterable[Track]) -> Playlist:
         return Playlist(name=self.name, owner=self.owner, tracks=tracks, extras=self.extras)
+
+
+_MEDIA_ORDER = ("src", "duration", "tracktitle", "trackartist", "albumtitle", "albumartist")
+
+
+def _wmp_attributes(element: etree._Element) -> tuple[str | None, ...] | None:
+    """The mapped attributes of a ``<media>`` in :data:`_MEDIA_ORDER`, or ``None``.
+
+    Only when every attribute is spelled as Windows Media Player writes it (nothing to
+    fold to lower case, nothing else to keep); ``None`` sends the element to the loop
+    that folds case and keeps the other attributes, which then gives the same values.
+    """
+    get = element.get
+    found = (
+        get("src"),
+        get("duration"),
+        get("trackTitle"),
+        get("trackArtist"),
+        get("albumTitle"),
+        get("albumArtist"),
+    )
+    if len(element.attrib) != 6 - found.count(None):
+        return None
+    return found
 
 
 def _release_before(element: etree._Element) -> None:
