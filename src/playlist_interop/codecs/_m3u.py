@@ -19,6 +19,7 @@ from playlist_interop.codecs._base import (
     WarningHandler,
     WriteResult,
     emit_warning,
+    gc_paused,
     open_source,
 )
 from playlist_interop.codecs._text import (
@@ -830,7 +831,7 @@ class M3UCodec:
     ) -> Playlist:
         """Read a whole M3U/M3U8 playlist (see the module documentation for the rules)."""
         reader = _Reader(strict=strict, on_warning=on_warning, utf8_declared=_utf8_declared(source))
-        with open_source(source) as stream:
+        with open_source(source) as stream, gc_paused():
             tracks = tuple(reader.tracks(stream))
         extras: dict[str, Any] = {}
         if reader.header_attributes:
