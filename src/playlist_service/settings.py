@@ -305,29 +305,23 @@ class Settings:
             value = get(name)
             if value is not None:
                 values[attr] = value
-        for name, attr in (
-            ("PORT", "port"),
-            ("DATABASE_POOL_SIZE", "database_pool_size"),
-            ("ACCESS_TOKEN_TTL", "access_token_ttl"),
-            ("REFRESH_TOKEN_TTL", "refresh_token_ttl"),
-            ("OAUTH_ATTEMPT_TTL", "oauth_attempt_ttl"),
-        ):
+        numbers: tuple[tuple[str, str, type[int] | type[float]], ...] = (
+            ("PORT", "port", int),
+            ("DATABASE_POOL_SIZE", "database_pool_size", int),
+            ("ACCESS_TOKEN_TTL", "access_token_ttl", int),
+            ("REFRESH_TOKEN_TTL", "refresh_token_ttl", int),
+            ("OAUTH_ATTEMPT_TTL", "oauth_attempt_ttl", int),
+            ("MIGRATION_TIMEOUT", "migration_timeout", float),
+            ("SESSION_CHECK_INTERVAL", "session_check_interval", float),
+        )
+        for name, attr, kind in numbers:
             value = get(name)
             if value is not None:
                 try:
-                    values[attr] = int(value)
+                    values[attr] = kind(value)
                 except ValueError as exc:
-                    raise SettingsError(f"{_PREFIX}{name} must be an integer") from exc
-        for name, attr in (
-            ("MIGRATION_TIMEOUT", "migration_timeout"),
-            ("SESSION_CHECK_INTERVAL", "session_check_interval"),
-        ):
-            value = get(name)
-            if value is not None:
-                try:
-                    values[attr] = float(value)
-                except ValueError as exc:
-                    raise SettingsError(f"{_PREFIX}{name} must be a number") from exc
+                    what = "an integer" if kind is int else "a number"
+                    raise SettingsError(f"{_PREFIX}{name} must be {what}") from exc
         if (providers := get("PROVIDERS")) is not None:
             values["providers"] = _parse_providers(providers)
         if (redirects := get("ALLOWED_REDIRECTS")) is not None:
