@@ -353,6 +353,53 @@ def test_write_stream_leaves_the_output_open() -> None:
     assert out.getvalue().startswith(b"\xef\xbb\xbftitle")
 
 
+class _Pipe(io.BytesIO):
+    """A stream that cannot seek, like a pipe or a socket."""
+
+    def seekable(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("before", [b"", b"already here\n"])
+@pytest.mark.parametrize("seekable", [True, False])
+def test_the_bom_is_written_as_utf_8_sig_writes_it(before: bytes, seekable: bool) -> None:
+    # A BOM at the start of the output, and when the stream cannot tell where it is; none
+    # when appending to a seekable stream that already holds something.
+    def stream() -> io.BytesIO:
+        out = io.BytesIO() if seekable else _Pipe()
+        out.write(before)
+        return out
+
+    expected = stream()
+    text = io.TextIOWrapper(expected, encoding="utf-8-sig", newline="")
+    text.write("title")
+    text.detach()
+    out = stream()
+    CSV.write_stream(Playlist(), [Track("x")], out)
+    assert out.getvalue().startswith(expected.getvalue())
+    assert out.getvalue().count(b"\xef\xbb\xbf") == expected.getvalue().count(b"\xef\xbb\xbf")
+
+
+def _reference_join(items: list[str], separator: str) -> str:
+    escaped = "\\" + separator
+    return separator.join(item.replace("\\", "\\\\").replace(separator, escaped) for item in items)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(list("ab;, \\")), max_size=5), max_size=4),
+    st.sampled_from([";", ",", ", ", ";;"]),
+)
+def test_join_list_escapes_as_the_reference_does(items: list[str], separator: str) -> None:
+    from playlist_interop.codecs._csv import join_list, split_list
+
+    joined = join_list(items, separator)
+    assert joined == _reference_join(items, separator)
+    assert join_list(iter(items), separator) == joined
+    if len(separator) == 1:
+        assert split_list(joined, separator) == [i.strip() for i in items if i.strip()]
+
+
 # --------------------------------------------------------------------------- hostile input
 
 

@@ -126,9 +126,14 @@ def restore(value: str) -> str:
 
 def join_list(items: Iterable[str], separator: str) -> str:
     """Join names with ``separator``, escaping it (and backslashes) inside names."""
+    names = items if isinstance(items, list) else list(items)
+    joined = separator.join(names)
+    # Every separator in the result is one of the joins: no name holds one (or a backslash).
+    if "\\" not in joined and joined.count(separator) == len(names) - 1:
+        return joined
     escaped_separator = "\\" + separator
     return separator.join(
-        item.replace("\\", "\\\\").replace(separator, escaped_separator) for item in items
+        item.replace("\\", "\\\\").replace(separator, escaped_separator) for item in names
     )
 
 
@@ -408,6 +413,9 @@ class _RowSource:
         cuts it; so the text held stays within a few chunks and one line cap.
         """
         text = self._tail
+        if len(text) >= _MAX_LINE:  # the rest of a line cut at the cap: cut it again
+            self._tail = text[_MAX_LINE:]
+            return text[:_MAX_LINE]
         while not self._end:
             more = self._read(_CHUNK)
             if not more:
@@ -983,7 +991,7 @@ class _FastRows:
             columns = list(zip(*rows, strict=True))
         except ValueError:
             return None  # ragged rows
-        if False:
+        if len(columns) != self._width:
             return None
         if not (any(map(all, columns)) or all(map(any, rows))):
             return None  # a blank row (no column is full, and a row is empty)
@@ -1665,7 +1673,11 @@ class CsvCodec:
         # A value kept raw in extras under a column's header fills that column when empty.
         fallbacks = [EXTRA_PREFIX + c.header for c in columns]
         counter = _LossCounter(columns)
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+        # The BOM that "utf-8-sig" would write (not when appending to a seekable stream),
+        # then plain UTF-8, whose encoder TextIOWrapper runs in C.
+        if not (out.seekable() and out.tell() != 0):
+            out.write(codecs.BOM_UTF8)
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
         try:
             writer = csv.writer(text, lineterminator="\r\n")
             writer.writerow([neutralise(c.header) for c in columns])
