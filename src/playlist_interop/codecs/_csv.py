@@ -73,7 +73,7 @@ _MAX_COLUMNS = 4096
 _SCAN_TRACKS = 1000
 _BATCH_ROWS = 512
 _BATCH_CHARS = 1 << 18
-_CHUNK = 1 << 18
+_CHUNK = 1 << 15
 """Characters read at a time (see :meth:`_RowSource._block`)."""
 _PROFILE_KEY = "csv.profile"
 
@@ -901,6 +901,8 @@ _EXPLICIT_CELLS: dict[str, bool | None] = {
     for variant in (word, word.upper(), word.title())
 }
 _EXPLICIT_CELLS[""] = None
+_NO_ISRC: dict[str, None] = {"": None}
+"""``_NO_ISRC.get(cell, cell)``: ``None`` for an empty ISRC cell, else the cell."""
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
@@ -975,10 +977,17 @@ class _FastRows:
         return cls(rows)
 
     def tracks(self, source: _RowSource) -> Iterator[Track]:
-        """The tracks of the rows ``source`` has left, as :meth:`_RowReader.tracks` makes them."""
-        for rows, starts, bare in source.batches():
-            built = self._columns(rows, bare) if len(rows) >= _COLUMN_ROWS else None
-            yield from (self._one_by_one(rows, starts) if built is None else built)
+        """The tracks of the rows ``source`` has left, as :meth:`_RowReader.tracks` makes them.
+
+        Batch after batch, as the tracks are asked for (a C-level chain: no generator frame
+        to resume per track).
+        """
+        return chain.from_iterable(map(self._batch, source.batches()))
+
+    def _batch(self, batch: tuple[list[list[str]], Sequence[int], bool]) -> Iterable[Track]:
+        rows, starts, bare = batch
+        built = self._columns(rows, bare) if len(rows) >= _COLUMN_ROWS else None
+        return self._one_by_one(rows, starts) if built is None else built
 
     def _columns(self, rows: list[list[str]], bare: bool = False) -> list[Track] | None:
         """The tracks of plain ``rows``, column by column; ``None`` if one needs more care.
@@ -1066,7 +1075,7 @@ class _FastRows:
                 credits,
                 albums,
                 ms,
-                repeat(None, count) if isrcs is None else [i or None for i in isrcs],
+                repeat(None, count) if isrcs is None else map(_NO_ISRC.get, isrcs, isrcs),
                 numbers,
                 discs,
                 flags,
