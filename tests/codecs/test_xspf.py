@@ -382,6 +382,8 @@ TRACK_CHILDREN = [
     "<trackNum> +7 </trackNum>",
     "<duration>1000</duration>",
     "<duration>-1</duration>",
+    "<duration>\u0663</duration>",  # a digit, but not an ASCII one
+    "<trackNum>007</trackNum>",
     "<annotation>n</annotation>",
     '<link rel="http://r">http://v</link>',
     "<!-- a comment -->",

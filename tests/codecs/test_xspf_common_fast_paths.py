@@ -272,6 +272,12 @@ def test_plain_track_objects_read_as_the_general_path_reads_them(obj: Any) -> No
     assert plain == general
 
 
+@pytest.mark.parametrize("value", ["\xa0", ["\xa0"], ["a\u3000", "b"], [" http://x "]])
+def test_uris_with_spaces_strip_removes_read_alike(value: Any) -> None:
+    obj = {"location": value}
+    assert _plain_track(obj, SharedValues()) == _Reader(strict=True, on_warning=None).track(obj)
+
+
 def test_shared_values_are_shared_and_bounded() -> None:
     shared = SharedValues(limit=2)
     first = shared.credits["A"]

@@ -561,8 +561,9 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
 def _plain_uris(value: Any) -> tuple[str, ...] | None:
     """What :meth:`_Reader.uris` gives for ``value`` if it has nothing to report, else None."""
     if type(value) is list:
-        if len(value) == 1 and type(value[0]) is str and valid_uri(value[0]):
-            return (value[0],)  # the usual case, in short
+        if len(value) == 1 and type(value[0]) is str:  # the usual case, in short
+            uri = value[0].strip()
+            return (uri,) if valid_uri(uri) else None
         items = value
     elif type(value) is str:
         items = [value]
@@ -574,12 +575,10 @@ def _plain_uris(value: Any) -> tuple[str, ...] | None:
     for item in items:
         if type(item) is not str:
             return None
-        # A valid URI has no whitespace to strip; an invalid one may be valid once stripped.
-        uri = item
+        # Stripped even when valid: a URI may hold non-ASCII spaces (U+00A0) that strip drops.
+        uri = item.strip()
         if not valid_uri(uri):
-            uri = item.strip()
-            if not valid_uri(uri):
-                return None
+            return None
         result.append(uri)
     return tuple(result)
 

@@ -256,7 +256,10 @@ class _Reader:
             elif name in values:
                 return None
             elif name in {"duration", "trackNum"}:
-                number = parse_non_negative_int(text)
+                # Plain ASCII digits are what parse_non_negative_int takes without stripping.
+                number = int(text) if text.isascii() and text.isdigit() else None
+                if number is None:
+                    number = parse_non_negative_int(text)
                 if number is None or (number == 0 and name == "trackNum"):
                     return None
                 values[name] = number

@@ -44,7 +44,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PureWindowsPath
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -325,14 +325,11 @@ def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(rel), str(content)) for rel, content in value)
 
 
-class Identifiers(NamedTuple):
-    """What a track's identifiers say, as model fields."""
-
-    isrc: str | None
-    recording: MusicBrainzId | None
-    provider_ids: dict[ProviderName, ProviderTrackId]
-    others: tuple[str, ...]
-    """Identifiers the model has no field for (``extras["xspf.identifiers"]``)."""
+Identifiers = tuple[
+    str | None, MusicBrainzId | None, dict[ProviderName, ProviderTrackId], tuple[str, ...]
+]
+"""What a track's identifiers say: ``(isrc, recording, provider_ids, others)``, the others
+being those the model has no field for (``extras["xspf.identifiers"]``)."""
 
 
 def classify_identifiers(identifiers: Sequence[str]) -> Identifiers:
@@ -340,7 +337,7 @@ def classify_identifiers(identifiers: Sequence[str]) -> Identifiers:
     if len(identifiers) == 1:  # the usual case: a lone ISRC
         match = _ISRC.fullmatch(identifiers[0].strip())
         if match:
-            return Identifiers(match.group(1), None, {}, ())
+            return match.group(1), None, {}, ()
     isrc: str | None = None
     recording: str | None = None
     provider_ids: dict[ProviderName, ProviderTrackId] = {}
@@ -362,7 +359,7 @@ def classify_identifiers(identifiers: Sequence[str]) -> Identifiers:
                 break
         else:
             other_ids.append(identifier)
-    return Identifiers(isrc, _mbid(recording), provider_ids, tuple(other_ids))
+    return isrc, _mbid(recording), provider_ids, tuple(other_ids)
 
 
 class _Built(dict[str, _V]):
