@@ -1217,6 +1217,10 @@ class _FastRows:
         return genres
 
     def _album(self, key: _AlbumKey) -> Album | None:
+        if isinstance(key, str) and self._album_fields == ("album",):
+            album = Album(restore(key)) if key else None  # what album_of makes of a title alone
+            _remember(self._albums, key, album)
+            return album
         cells = (key,) if isinstance(key, str) else key
         values = {f: restore(c) for f, c in zip(self._album_fields, cells, strict=True) if c}
         album = self._rows.album_of(values, {}, 0)  # the fast fields never warn: no line
