@@ -50,10 +50,12 @@ def _outcomes(codec: Codec, data: bytes) -> list[Outcome]:
 
 @contextmanager
 def _asx_general_only() -> Iterator[None]:
-    """Every entry through ``check_content`` and ``entry``, every name through the regex."""
+    """Every entry through ``check_content`` and ``entry``, every name through the regex,
+    every sibling before an entry through ``flush_before``."""
     with (
         mock.patch.object(_asx, "_lower_names", return_value=None),
         mock.patch.object(_asx._Reader, "plain_entry", return_value=None),
+        mock.patch.object(_asx._Reader, "drop_previous_entry", return_value=False),
     ):
         yield
 
@@ -131,7 +133,8 @@ def _asx_document(draw: st.DrawFn) -> bytes:
         )
     )
     root = draw(_spelled("asx"))
-    body = "".join(draw(st.sampled_from(["\n  ", "", " "])) + item for item in items)
+    space = _mostly(st.sampled_from(["\n  ", "", " "]), st.sampled_from(["x", "<!-- c -->"]))
+    body = "".join(draw(space) + item for item in items)
     document = f'<{root} VERSION="3.0">{body}\n</{root}>'
     return document.encode(draw(st.sampled_from(["utf-8", "utf-16", "cp1252"])), "replace")
 
@@ -146,6 +149,8 @@ def test_asx_fast_paths_read_as_the_general_path_does(data: bytes) -> None:
 
 _NEAR_PLAIN_ENTRIES = [
     '<ENTRY CLIENTSKIP="no"><REF HREF="a"/></ENTRY>',
+    'text between<ENTRY><REF HREF="b"/></ENTRY>',
+    '<!-- c --><ENTRY><REF HREF="b"/></ENTRY>',
     '<ENTRY>text<REF HREF="a"/></ENTRY>',
     '<ENTRY><REF HREF="a"/>tail</ENTRY>',
     "<ENTRY><TITLE>a</TITLE><TITLE>b</TITLE></ENTRY>",

@@ -325,7 +325,8 @@ class _Reader:
                 self.finish(element)
                 continue
             if parent is root and element.tag == "entry":
-                self.flush_before(element, root, "asx")
+                if not self.drop_previous_entry(element, root):
+                    self.flush_before(element, root, "asx")
                 track = self.plain_entry(element)
                 if track is None:
                     self.check_content(element, "asx")
@@ -334,9 +335,7 @@ class _Reader:
                 else:
                     self.entries_seen = True
                 yield track
-                tail = element.tail
-                element.clear()
-                element.tail = tail
+                # Not cleared: the next entry removes it, and nothing reads it before.
                 continue
             kind = _xml.local_name(parent)
             if kind not in _ENTRY_CONTAINERS:
@@ -396,6 +395,23 @@ class _Reader:
             if node.tag not in {"entry", "entryref"}:  # those were read already
                 self.child(node, kind)
             parent.remove(node)
+
+    def drop_previous_entry(self, element: etree._Element, root: etree._Element) -> bool:
+        """:meth:`flush_before` for an entry of ``<asx>`` that follows just one entry read
+        already (and no text); ``False``, having done nothing, in every other case."""
+        previous = element.getprevious()
+        if (
+            previous is None
+            or previous.tag != "entry"
+            or root.text is not None
+            or previous.getprevious() is not None
+        ):
+            return False
+        tail = previous.tail
+        if tail is not None and not tail.isspace():
+            self.problem("<asx> may not contain text", root)
+        root.remove(previous)
+        return True
 
     def rest(self, container: etree._Element, kind: str) -> None:
         """Read what is left in a container whose entries were already read."""
