@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from playlist_interop.codecs._jspf import _plain_track, _Reader
 from playlist_interop.codecs._xml import XmlWriter
-from playlist_interop.codecs._xspf import _text, _write_general_track, _write_track
+from playlist_interop.codecs._xspf import _write_general_track, _write_track
 from playlist_interop.codecs._xspf_common import (
     _URI_SAFE,
     LossCounter,
@@ -293,7 +293,7 @@ def test_shared_values_are_shared_and_bounded() -> None:
     assert shared.credits["A"] == first
 
 
-# -- writing XSPF: plain tracks and text that needs no escaping -------------------------
+# -- writing XSPF: plain tracks ----------------------------------------------------------
 
 
 def _written(write: Callable[[XmlWriter, Track, LossCounter], None], track: Track) -> Any:
@@ -309,11 +309,3 @@ def _written(write: Callable[[XmlWriter, Track, LossCounter], None], track: Trac
 @given(model_tracks())
 def test_plain_xspf_tracks_are_written_as_the_general_path_writes_them(track: Track) -> None:
     assert _written(_write_track, track) == _written(_write_general_track, track)
-
-
-def test_text_needing_no_escape_is_what_the_writer_leaves_alone() -> None:
-    writer = XmlWriter(io.BytesIO(), lambda: None)
-    # Every BMP character (the escapes and refusals are all there) and astral samples.
-    for code in [*range(0x10000), *range(0x10000, 0x110000, 0xFF)]:
-        char = chr(code)
-        assert _text(writer, f"a{char}") == writer.text(f"a{char}"), hex(code)

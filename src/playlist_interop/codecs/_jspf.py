@@ -18,6 +18,7 @@ from playlist_interop.codecs._base import (
     WarningHandler,
     WriteResult,
     emit_warning,
+    gc_paused,
     open_source,
 )
 from playlist_interop.codecs._xspf_common import (
@@ -676,7 +677,7 @@ class JspfCodec:
     ) -> Playlist:
         """Read a whole JSPF playlist."""
         reader = _Reader(strict, on_warning)
-        with open_source(source) as stream:
+        with open_source(source) as stream, gc_paused():
             tracks = list(reader.run(stream, self.max_bytes))
         return playlist_from_fields(reader.fields, tracks)
 

@@ -21,6 +21,7 @@ from playlist_interop.codecs._base import (
     WarningHandler,
     WriteResult,
     emit_warning,
+    gc_paused,
     open_source,
 )
 from playlist_interop.codecs._xspf_common import (
@@ -82,8 +83,6 @@ _PLAIN_TRACK_ELEMENTS = (
     "duration",
 )
 _NOTHING: Mapping[Any, Any] = MappingProxyType({})
-# What XmlWriter.text changes: markup characters, CR, and what XML 1.0 cannot hold.
-_ESCAPED_IN_TEXT = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Reader:
@@ -640,11 +639,6 @@ def _write_fields(
         w.write(f'{indent}<meta rel="{w.attr(rel)}">{w.text(value)}</meta>\n')
 
 
-def _text(w: _xml.XmlWriter, value: str) -> str:
-    """``w.text(value)``, without its work for the usual value that needs none."""
-    return w.text(value) if _ESCAPED_IN_TEXT.search(value) else value
-
-
 def _write_track(w: _xml.XmlWriter, track: Track, losses: LossCounter) -> None:
     plain = plain_track_fields(track, losses)
     if plain is None:
@@ -653,15 +647,15 @@ def _write_track(w: _xml.XmlWriter, track: Track, losses: LossCounter) -> None:
     locations, identifiers, title, creator, album, track_num, duration = plain
     xml = "    <track>\n"
     for location in locations:
-        xml += f"      <location>{_text(w, location)}</location>\n"
+        xml += f"      <location>{w.text(location)}</location>\n"
     for identifier in identifiers:
-        xml += f"      <identifier>{_text(w, identifier)}</identifier>\n"
+        xml += f"      <identifier>{w.text(identifier)}</identifier>\n"
     if title is not None:
-        xml += f"      <title>{_text(w, title)}</title>\n"
+        xml += f"      <title>{w.text(title)}</title>\n"
     if creator is not None:
-        xml += f"      <creator>{_text(w, creator)}</creator>\n"
+        xml += f"      <creator>{w.text(creator)}</creator>\n"
     if album is not None:
-        xml += f"      <album>{_text(w, album)}</album>\n"
+        xml += f"      <album>{w.text(album)}</album>\n"
     if track_num is not None:
         xml += f"      <trackNum>{track_num}</trackNum>\n"
     if duration is not None:
@@ -704,7 +698,7 @@ class XspfCodec:
     ) -> Playlist:
         """Read a whole XSPF playlist (see the module docstring for strict vs lenient)."""
         reader = _Reader(strict, on_warning)
-        with open_source(source) as stream:
+        with open_source(source) as stream, gc_paused():
             tracks = list(reader.run(stream))
         return playlist_from_fields(reader.fields, tracks)
 
