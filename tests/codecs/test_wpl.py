@@ -171,3 +171,18 @@ def test_round_trip_between_wpl_and_xspf(playlist: Playlist) -> None:
     assert to_xspf.lossless, to_xspf.losses
     back = WPL.read(WPL.write(xspf.read(to_xspf.data, strict=True)).data, strict=True)
     assert back == plain
+
+
+def test_a_unicode_digit_duration_is_a_format_problem_not_a_crash() -> None:
+    from playlist_interop.codecs import get_codec
+    from playlist_interop.errors import PlaylistFormatError
+
+    document = (
+        b'<?xml version="1.0"?><smil><body><seq>'
+        b'<media src="a.mp3" duration="\xc2\xb2"/></seq></body></smil>'
+    )
+    with pytest.warns(UserWarning, match="duration is not a number"):
+        lenient = get_codec("wpl").read(document)
+    assert lenient.tracks[0].duration_ms is None
+    with pytest.raises(PlaylistFormatError, match="duration"):
+        get_codec("wpl").read(document, strict=True)

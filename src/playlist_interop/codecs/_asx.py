@@ -19,6 +19,7 @@ from playlist_interop.codecs._base import (
     WarningHandler,
     WriteResult,
     emit_warning,
+    gc_paused,
     open_source,
 )
 from playlist_interop.codecs._xspf_common import LossCounter
@@ -694,7 +695,7 @@ class AsxCodec:
     ) -> Playlist:
         """Read an ASX playlist (see the module docstring for strict vs lenient)."""
         reader = _Reader(strict, on_warning)
-        with _xml.gc_paused():
+        with gc_paused():
             tracks = list(self._tracks(source, reader))
         return reader.playlist(tracks)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator
+from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from lxml import etree
@@ -18,11 +19,13 @@ from playlist_interop.codecs._base import (
     WarningHandler,
     WriteResult,
     emit_warning,
+    gc_paused,
     open_source,
 )
 from playlist_interop.codecs._xspf_common import LossCounter
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
 from playlist_interop.types import DurationMs
 
 __all__ = ["WPL", "WplCodec"]
@@ -146,7 +149,7 @@ class _Reader:
         duration: int | None = None
         if raw_duration is not None:
             text = raw_duration.strip()
-            if text.isdigit():
+            if text.isascii() and text.isdigit():  # int() refuses some Unicode digits ("²")
                 duration = int(text)
             else:
                 self.problem(f"<media> duration is not a number of ms: {text!r}", element)
@@ -160,13 +163,22 @@ class _Reader:
         artists: tuple[ArtistCredit, ...] = ()
         if artist:
             artists = self.credits.get(artist) or self.credits_of(artist)
-        return Track(
-            title=title if title is not None else "",
-            artists=artists,
-            album=album,
-            duration_ms=DurationMs(duration) if duration is not None else None,
-            locations=(src,),
-            extras={"wpl.attributes": others} if others else {},
+        # Normal-form values: assembled without Track's converters.
+        return assemble_track(
+            title if title is not None else "",
+            artists,
+            album,
+            DurationMs(duration) if duration is not None else None,
+            None,
+            None,
+            None,
+            None,
+            EMPTY_MAPPING,
+            (src,),
+            None,
+            None,
+            (),
+            MappingProxyType({"wpl.attributes": others}) if others else EMPTY_MAPPING,
         )
 
     def run(self, stream: BinaryIO) -> Iterator[Track]:
@@ -290,7 +302,7 @@ class WplCodec:
     ) -> Playlist:
         """Read a whole WPL playlist."""
         reader = _Reader(strict, on_warning)
-        with open_source(source) as stream, _xml.gc_paused():
+        with open_source(source) as stream, gc_paused():
             tracks = list(reader.run(stream))
         return reader.playlist(tracks)
 

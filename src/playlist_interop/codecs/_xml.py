@@ -17,8 +17,6 @@ caller can clear what it has consumed and keep memory bounded.
 from __future__ import annotations
 
 import codecs as _codecs
-import contextlib
-import gc
 import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
@@ -33,7 +31,6 @@ __all__ = [
     "XmlWriter",
     "check_prolog",
     "decode_head",
-    "gc_paused",
     "iterparse",
     "line_of",
     "local_name",
@@ -234,28 +231,6 @@ def iterparse(
     except etree.XMLSyntaxError as exc:
         log = parser.error_log if parser is not None else None
         raise _format_error(exc, codec, log) from None
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a whole playlist is read into memory.
-
-    A read makes hundreds of thousands of objects that all survive it and hold no cycles;
-    the collector would scan them again and again as they pile up. Re-enabled as is, its
-    first pass would still walk them all: freezing and unfreezing moves them straight to
-    the oldest generation instead, where full collections still see them. Skipped when
-    something else has frozen objects (it expects them to stay frozen).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 def _refuse_dtd(element: etree._Element, codec: str) -> None:
