@@ -25,6 +25,7 @@ from playlist_interop.codecs._base import (
 from playlist_interop.codecs._xspf_common import LossCounter
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import ArtistCredit, Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
 from playlist_interop.types import DurationMs
 
 __all__ = ["ASX", "AsxCodec", "format_time", "parse_time", "record_track_losses"]
@@ -532,12 +533,22 @@ class _Reader:
                 duration = parse_time(raw)
                 if duration is None:
                     return None
-        return Track(
-            title=title or "",
-            artists=self.credits_of(author) if author else (),
-            duration_ms=DurationMs(duration) if duration is not None else None,
-            locations=tuple(locations),
-            extras={},
+        # Normal-form values: assembled without Track's converters.
+        return assemble_track(
+            title or "",
+            self.credits_of(author) if author else (),
+            None,
+            DurationMs(duration) if duration is not None else None,
+            None,
+            None,
+            None,
+            None,
+            EMPTY_MAPPING,
+            tuple(locations),
+            None,
+            None,
+            (),
+            EMPTY_MAPPING,
         )
 
     def resolve(self, href: str, entry_base: str) -> str:
