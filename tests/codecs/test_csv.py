@@ -655,3 +655,12 @@ def test_read_leaves_nothing_frozen_and_frozen_objects_frozen() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_a_unicode_digit_track_number_is_a_format_problem_not_a_crash() -> None:
+    document = "title,artist,track_number\nOne,Alpha,\u00b2\n".encode()
+    with pytest.warns(UserWarning, match="not a number"):
+        lenient = CSV.read(document)
+    assert lenient.tracks[0].track_number is None
+    with pytest.raises(PlaylistFormatError, match="not a number"):
+        CSV.read(document, strict=True)

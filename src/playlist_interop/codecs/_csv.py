@@ -24,9 +24,7 @@ Writing
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
-import gc
 import io
 import operator
 import os
@@ -46,6 +44,7 @@ from playlist_interop.codecs._base import (
     WarningHandler,
     WriteResult,
     emit_warning,
+    gc_paused,
     open_source,
 )
 from playlist_interop.codecs._csv_profiles import (
@@ -663,7 +662,7 @@ class _RowReader:
 
     def _int(self, field: str, cell: str, extras: dict[str, Any], line: int) -> int | None:
         head = _number_head(cell)
-        if head.isdigit():
+        if head.isascii() and head.isdigit():  # int() refuses some Unicode digits ("²")
             return int(head)
         self._bad(f"{field.replace('_', ' ')} {cell!r} is not a number", line, field)
         self._keep_raw(field, cell, extras)
@@ -1616,7 +1615,7 @@ class CsvCodec:
         """
         with open_source(source) as stream:
             reader, rows = _open(stream, strict=strict, on_warning=on_warning)
-            with _gc_paused():
+            with gc_paused():
                 tracks = list(rows)
         return self._playlist(source, reader, tracks)
 
@@ -1743,27 +1742,6 @@ class CsvCodec:
         if known == 1:
             return 0.5
         return 0.2
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, and let what was made meanwhile skip its scan.
-
-    Re-enabled as is, the collector's first pass would walk every object made while it was
-    paused (as much work as a tenth of the read); freezing and unfreezing them at once moves
-    them straight to the oldest generation instead, where full collections still see them.
-    Skipped when something else has frozen objects (it expects them to stay frozen).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 def _chain(first: list[Track], rest: Iterator[Track]) -> Iterator[Track]:
