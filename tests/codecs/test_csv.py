@@ -664,3 +664,8 @@ def test_a_unicode_digit_track_number_is_a_format_problem_not_a_crash() -> None:
     assert lenient.tracks[0].track_number is None
     with pytest.raises(PlaylistFormatError, match="not a number"):
         CSV.read(document, strict=True)
+
+
+def test_a_blank_line_before_an_excel_sep_line() -> None:
+    playlist = CSV.read(b"\nsep=;\ntitle;artist\nOne;Alpha\n")
+    assert [(t.title, t.artist_names) for t in playlist.tracks] == [("One", ("Alpha",))]

@@ -1547,7 +1547,7 @@ def _open(
     )
     header_row: list[str] | None = None
     for (row,), _, _ in source.batches(max_rows=1):
-        if declared and len(row) <= 2 and row[0].strip().lower() == "sep=":
+        if declared and row and len(row) <= 2 and row[0].strip().lower() == "sep=":
             declared = None  # the directive line itself
             continue
         if any(cell.strip() for cell in row):
