@@ -55,7 +55,10 @@ def reference_to_uri(value: str) -> str:
     if reference_valid_uri(text):
         return text
     if _WINDOWS_PATH.match(text):
-        return PureWindowsPath(text).as_uri()
+        try:
+            return PureWindowsPath(text).as_uri()
+        except ValueError:  # an incomplete UNC path: converted as a relative one
+            pass
     if "\\" in text and not _SCHEME.match(text):
         text = text.replace("\\", "/")
     text = _BAD_PERCENT.sub("%25", text)
@@ -309,3 +312,13 @@ def _written(write: Callable[[XmlWriter, Track, LossCounter], None], track: Trac
 @given(model_tracks())
 def test_plain_xspf_tracks_are_written_as_the_general_path_writes_them(track: Track) -> None:
     assert _written(_write_track, track) == _written(_write_general_track, track)
+
+
+@pytest.mark.parametrize("fmt", ["xspf", "jspf"])
+def test_an_incomplete_unc_location_is_written_not_a_crash(fmt: str) -> None:
+    from playlist_interop.codecs import get_codec
+    from playlist_interop.model import Playlist, Track
+
+    assert to_uri("\\\\x") == "//x"
+    written = get_codec(fmt).write(Playlist(tracks=[Track("t", locations=("\\\\x",))]))
+    assert b"//x" in written.data

@@ -39,6 +39,7 @@ both syntaxes can carry, so XSPF <-> JSPF conversion keeps them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections import Counter
@@ -138,7 +139,8 @@ def to_uri(value: str) -> str:
     if valid_uri(text):
         return text
     if _WINDOWS_PATH.match(text):
-        return PureWindowsPath(text).as_uri()
+        with contextlib.suppress(ValueError):  # "\\\\x" has no share: a relative path below
+            return PureWindowsPath(text).as_uri()
     if "\\" in text and not _SCHEME.match(text):
         text = text.replace("\\", "/")  # a relative Windows path
     text = _BAD_PERCENT.sub("%25", text)
