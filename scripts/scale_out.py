@@ -74,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bucket", default="playlist-blobs")
     parser.add_argument("--log-level", default="WARNING")
     parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="scheduling niceness of the workers (10; 0 runs them like the API processes)",
+    )
+    parser.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE", help="extra setting"
     )
     args = parser.parse_args(argv)
@@ -136,7 +142,12 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.Popen([*service, "--port", str(port), "serve"], env=env)
             for port in api_ports
         )
-        workers = [subprocess.Popen([*service, "worker"], env=env) for _ in range(args.workers)]
+        # Workers yield the CPU to the API processes when both are busy on one machine:
+        # a job can wait a moment, a request should not.
+        nice = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
+        workers = [
+            subprocess.Popen([*nice, *service, "worker"], env=env) for _ in range(args.workers)
+        ]
         procs.extend(workers)
         urls = [f"http://127.0.0.1:{port}" for port in api_ports]
         for url in urls:

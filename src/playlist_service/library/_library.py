@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import unicodedata
 import uuid
 from collections import Counter
@@ -99,6 +100,13 @@ _PAGE_WITH_TOTAL = (
     .limit(sa.bindparam("limit", type_=sa.Integer))
     .offset(sa.bindparam("offset", type_=sa.Integer))
 )
+_OWNED_PLAYLIST = sa.select(stored_playlists.c.id).where(
+    stored_playlists.c.id == sa.bindparam("playlist_id", type_=stored_playlists.c.id.type),
+    stored_playlists.c.user_id == _USER_ID,
+)
+OWNERSHIP_TTL = 5.0
+"""Seconds :meth:`Library.owns` trusts a playlist it found to be the user's."""
+MAX_REMEMBERED_OWNERSHIPS = 10_000
 _COUNT_OF_USER = sa.select(sa.func.count()).where(stored_playlists.c.user_id == _USER_ID)
 
 
@@ -112,8 +120,37 @@ def _insert_ignore(conn: AsyncConnection, table: sa.Table) -> Any:
 class Library:
     """The users' stored playlists and the artist catalog."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, ownership_ttl: float = OWNERSHIP_TTL) -> None:
         self.engine = engine
+        self._ownership_ttl = ownership_ttl
+        self._owned: dict[tuple[str, str], float] = {}  # (user, playlist) -> confirmed at
+
+    async def owns(self, user_id: str, playlist_id: str) -> bool:
+        """Whether the user has this stored playlist (for checks before queueing a job).
+
+        A confirmation is remembered for ``ownership_ttl`` seconds. A playlist deleted
+        meanwhile in another process can then still pass, which is the race every such
+        check has anyway: the job finds no playlist and fails with ``playlist-not-found``.
+        A deletion through this process is forgotten at once.
+        """
+        key = (user_id, playlist_id)
+        confirmed = self._owned.get(key)
+        if confirmed is not None and time.monotonic() - confirmed < self._ownership_ttl:
+            return True
+        async with read_only(self.engine) as conn:
+            row = (
+                await conn.execute(
+                    _OWNED_PLAYLIST, {"playlist_id": playlist_id, "user_id": user_id}
+                )
+            ).first()
+        if row is None:
+            self._owned.pop(key, None)
+            return False
+        if self._ownership_ttl > 0:
+            if len(self._owned) >= MAX_REMEMBERED_OWNERSHIPS:
+                del self._owned[next(iter(self._owned))]  # the oldest first
+            self._owned[key] = time.monotonic()
+        return True
 
     # -- playlists ------------------------------------------------------------------------
 
@@ -222,6 +259,7 @@ class Library:
 
     async def delete(self, user_id: str, playlist_id: str) -> bool:
         """Forget a stored playlist; ``False`` when the user has no such playlist."""
+        self._owned.pop((user_id, playlist_id), None)
         t = stored_playlists
         async with begin(self.engine) as conn:
             await conn.execute(

@@ -124,3 +124,24 @@ async def test_import_file_uses_the_codecs(library: Library) -> None:
     assert warnings == []
     with pytest.raises(PlaylistFormatError):
         await library.import_file("alice", b"\x00\x01 nothing", filename=None)
+
+
+async def test_ownership_checks_are_remembered_briefly_and_forgotten_on_delete(
+    library: Library, engine: AsyncEngine
+) -> None:
+    stored = await library.store("alice", _playlist("One", ("A",)), source="file")
+    assert await library.owns("alice", stored.id)
+    assert not await library.owns("bob", stored.id)
+    assert not await library.owns("alice", "no-such-id")
+    statements: list[str] = []
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert await library.owns("alice", stored.id)
+    assert statements == []  # remembered: no query
+    assert await library.delete("alice", stored.id)
+    assert not await library.owns("alice", stored.id)  # deleted here: asked again at once
+    strict = Library(library.engine, ownership_ttl=0)
+    other = await library.store("alice", _playlist("Two", ("B",)), source="file")
+    statements.clear()
+    assert await strict.owns("alice", other.id)
+    assert await strict.owns("alice", other.id)
+    assert len([s for s in statements if "stored_playlists" in s]) == 2

@@ -18,7 +18,6 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
 
-import sqlalchemy as sa
 from aiohttp import BodyPartReader, web
 
 from playlist_interop.codecs import get_codec
@@ -29,8 +28,6 @@ from playlist_service.auth import require_principal
 from playlist_service.blobs import BlobNotFound
 from playlist_service.errors import ProblemError
 from playlist_service.queue import Job, JobNotFound, JobState, JobStateError
-from playlist_service.store import read_only
-from playlist_service.store.tables import stored_playlists
 from playlist_service.worker import webhook_key
 from playlist_service.worker.handlers import (
     ENRICHMENT_KIND,
@@ -165,12 +162,6 @@ async def _enqueue(
     return response
 
 
-_OWNED_PLAYLIST = sa.select(stored_playlists.c.id).where(
-    stored_playlists.c.id == sa.bindparam("playlist_id", type_=stored_playlists.c.id.type),
-    stored_playlists.c.user_id == sa.bindparam("user_id", type_=stored_playlists.c.user_id.type),
-)
-
-
 async def _check_source(request: web.Request, user_id: str, source: Any) -> dict[str, Any]:
     if not isinstance(source, dict) or len(source) != 1:
         raise ProblemError(
@@ -185,11 +176,7 @@ async def _check_source(request: web.Request, user_id: str, source: Any) -> dict
         raise ProblemError(
             400, "invalid-request", "source must hold exactly one of playlist, stored_playlist_id"
         )
-    async with read_only(request.app[keys.ENGINE]) as conn:
-        found = (
-            await conn.execute(_OWNED_PLAYLIST, {"playlist_id": playlist_id, "user_id": user_id})
-        ).first()
-    if found is None:
+    if not await request.app[keys.LIBRARY].owns(user_id, playlist_id):
         raise ProblemError(404, "playlist-not-found", "no such stored playlist")
     return {"stored_playlist_id": playlist_id}
 
