@@ -76,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--worker-nice",
         type=int,
-        default=10,
-        help="scheduling niceness of the workers (10; 0 runs them like the API processes)",
+        default=19,
+        help="niceness of the workers (19: lowest priority; 0: like the API processes)",
     )
     parser.add_argument(
         "--env", action="append", default=[], metavar="NAME=VALUE", help="extra setting"
@@ -142,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.Popen([*service, "--port", str(port), "serve"], env=env)
             for port in api_ports
         )
-        # Workers yield the CPU to the API processes when both are busy on one machine:
-        # a job can wait a moment, a request should not.
+        # Workers take the CPU the API processes leave (lowest priority by default) when
+        # both share one machine: a job can wait a moment, a request should not.
         nice = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
         workers = [
             subprocess.Popen([*nice, *service, "worker"], env=env) for _ in range(args.workers)
