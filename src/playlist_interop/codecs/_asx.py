@@ -22,9 +22,9 @@ from playlist_interop.codecs._base import (
     gc_paused,
     open_source,
 )
-from playlist_interop.codecs._xspf_common import LossCounter
+from playlist_interop.codecs._xspf_common import LossCounter, SharedValues
 from playlist_interop.errors import PlaylistFormatError
-from playlist_interop.model import ArtistCredit, Playlist, Track
+from playlist_interop.model import Playlist, Track
 from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
 from playlist_interop.types import DurationMs
 
@@ -245,7 +245,7 @@ class _Reader:
         self.playlist_extras: dict[str, Any] = {}
         self.base = ""
         self.entries_seen = False
-        self.credits: dict[str, tuple[ArtistCredit]] = {}
+        self.credits = SharedValues(_CREDITS_KEPT).credits  # (ArtistCredit(name),) by name
 
     def problem(self, reason: str, element: etree._Element | None) -> None:
         line = _xml.line_of(element) if element is not None else None
@@ -469,15 +469,6 @@ class _Reader:
         elif name == "ref" and level == "asx":
             pass  # a REF outside an ENTRY plays nothing; reported by check_content
 
-    def credits_of(self, name: str) -> tuple[ArtistCredit]:
-        """``(ArtistCredit(name),)``, shared by the tracks of one read (it is immutable)."""
-        credits = self.credits.get(name)
-        if credits is None:
-            if len(self.credits) >= _CREDITS_KEPT:
-                self.credits.clear()
-            credits = self.credits[name] = (ArtistCredit(name),)
-        return credits
-
     def plain_entry(self, element: etree._Element) -> Track | None:
         """The track of an entry that :meth:`entry` would read without a word, or ``None``.
 
@@ -536,7 +527,7 @@ class _Reader:
         # Normal-form values: assembled without Track's converters.
         return assemble_track(
             title or "",
-            self.credits_of(author) if author else (),
+            self.credits[author] if author else (),
             None,
             DurationMs(duration) if duration is not None else None,
             None,
@@ -602,7 +593,7 @@ class _Reader:
         duration = fields.get("duration")
         return Track(
             title=fields.get("title", ""),
-            artists=self.credits_of(author) if author else (),
+            artists=self.credits[author] if author else (),
             duration_ms=DurationMs(duration) if duration is not None else None,
             locations=tuple(locations),
             extras=extras,

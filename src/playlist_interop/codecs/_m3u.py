@@ -37,6 +37,7 @@ from playlist_interop.codecs._winamp import (
     format_seconds,
     join_display,
     parse_seconds,
+    plain_location,
     split_display,
 )
 from playlist_interop.errors import PlaylistFormatError
@@ -694,26 +695,11 @@ class _PlainTally:
 
     def add(self, track: Track, lines: list[str]) -> bool:
         """Append the lines of a plain ``track`` (see the class); False for any other."""
-        locations = track.locations
+        location = plain_location(track)
+        if location is None:
+            return False
         artists = track.artists
-        if (
-            len(locations) != 1
-            or len(artists) > 1
-            or track.extras
-            or track.genres
-            or track.image is not None
-            or track.track_number is not None
-            or track.disc_number is not None
-            or track.explicit is not None
-            or track.provider_ids
-            or track.musicbrainz_recording_id
-        ):
-            return False
         title = track.title
-        location = locations[0]
-        if not (title.isprintable() and location.isprintable()):
-            return False
-        location = location.strip()
         if not location or location[0] == "#":
             return False
         artist = ""

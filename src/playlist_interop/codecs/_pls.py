@@ -29,6 +29,7 @@ from playlist_interop.codecs._winamp import (
     format_seconds,
     join_display,
     parse_seconds,
+    plain_location,
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
@@ -308,26 +309,11 @@ class _PlainTally:
 
     def add(self, track: Track, index: int, lines: list[str]) -> bool:
         """Append the lines of entry ``index`` for a plain ``track``; False for any other."""
-        locations = track.locations
+        location = plain_location(track)
+        if location is None:
+            return False
         artists = track.artists
-        if (
-            len(locations) != 1
-            or len(artists) > 1
-            or track.extras
-            or track.genres
-            or track.image is not None
-            or track.track_number is not None
-            or track.disc_number is not None
-            or track.explicit is not None
-            or track.provider_ids
-            or track.musicbrainz_recording_id
-        ):
-            return False
         title = track.title
-        location = locations[0]
-        if not (title.isprintable() and location.isprintable()):
-            return False
-        location = location.strip()
         if not location:
             return False
         title = title.strip()

@@ -30,6 +30,7 @@ __all__ = [
     "join_display",
     "needs_cleaning",
     "parse_seconds",
+    "plain_location",
     "split_display",
 ]
 
@@ -45,6 +46,33 @@ ROUNDED = "rounded to whole seconds"
 _SEPARATOR = " - "
 _NUMBER = re.compile(r"[+-]?\d{1,12}(?:\.\d{1,9})?")
 _LINE_BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
+
+
+def plain_location(track: Track) -> str | None:
+    """The stripped location of a track M3U and PLS writers can take on their fast path.
+
+    ``None`` unless the track has exactly one location, at most one artist credit and none
+    of the fields these formats cannot carry, with printable title and location (what the
+    rest of each writer's fast path checks is its own).
+    """
+    locations = track.locations
+    if (
+        len(locations) != 1
+        or len(track.artists) > 1
+        or track.extras
+        or track.genres
+        or track.image is not None
+        or track.track_number is not None
+        or track.disc_number is not None
+        or track.explicit is not None
+        or track.provider_ids
+        or track.musicbrainz_recording_id
+    ):
+        return None
+    location = locations[0]
+    if not (track.title.isprintable() and location.isprintable()):
+        return None
+    return location.strip()
 
 
 def split_display(display: str) -> tuple[str | None, str]:

@@ -22,7 +22,7 @@ from playlist_interop.codecs._base import (
     gc_paused,
     open_source,
 )
-from playlist_interop.codecs._xspf_common import LossCounter
+from playlist_interop.codecs._xspf_common import LossCounter, SharedValues
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Playlist, Track
 from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
@@ -59,7 +59,7 @@ class _Reader:
         self.extras: dict[str, Any] = {}
         self.seen_body = False
         self.names: dict[object, str] = {}
-        self.credits: dict[str, tuple[ArtistCredit]] = {}
+        self.credits = SharedValues(_SHARED_KEPT).credits  # (ArtistCredit(name),) by name
         self.albums: dict[tuple[str, str | None], Album] = {}
 
     def local_name(self, element: etree._Element) -> str:
@@ -72,15 +72,6 @@ class _Reader:
                 self.names[tag] = name
         return name
 
-    def credits_of(self, name: str) -> tuple[ArtistCredit]:
-        """``(ArtistCredit(name),)``, shared by the tracks of one read (it is immutable)."""
-        credits = self.credits.get(name)
-        if credits is None:
-            if len(self.credits) >= _SHARED_KEPT:
-                self.credits.clear()
-            credits = self.credits[name] = (ArtistCredit(name),)
-        return credits
-
     def album(self, title: str, artist: str | None) -> Album:
         """``Album(title)`` with ``artist`` credited when not empty, shared like credits."""
         key = (title, artist)
@@ -88,7 +79,7 @@ class _Reader:
         if album is None:
             if len(self.albums) >= _SHARED_KEPT:
                 self.albums.clear()
-            artists = self.credits_of(artist) if artist else ()
+            artists = self.credits[artist] if artist else ()
             album = self.albums[key] = Album(title, artists=artists)
         return album
 
@@ -162,7 +153,7 @@ class _Reader:
             others["albumArtist"] = album_artist
         artists: tuple[ArtistCredit, ...] = ()
         if artist:
-            artists = self.credits.get(artist) or self.credits_of(artist)
+            artists = self.credits[artist]
         # Normal-form values: assembled without Track's converters.
         return assemble_track(
             title if title is not None else "",
