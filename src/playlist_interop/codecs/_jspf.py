@@ -529,22 +529,15 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
     locations = _plain_uris(get("location"))
     if locations is None:
         return None
+    isrc = recording = None
+    provider_ids: Mapping[Any, Any] = _NOTHING
+    others: Any = None
     identifiers = get("identifier")
-    if identifiers is None:
-        return Track(
-            title=title or "",
-            artists=shared.credits[creator] if creator else (),
-            album=shared.albums[album] if album else None,
-            duration_ms=duration,
-            track_number=track_num,
-            provider_ids=_NOTHING,
-            locations=locations,
-            extras=_NOTHING,
-        )
-    identifiers = _plain_uris(identifiers)
-    if identifiers is None:
-        return None
-    isrc, recording, provider_ids, others = classify_identifiers(identifiers)
+    if identifiers is not None:
+        identifiers = _plain_uris(identifiers)
+        if identifiers is None:
+            return None
+        isrc, recording, provider_ids, others = classify_identifiers(identifiers)
     return Track(
         title=title or "",
         artists=shared.credits[creator] if creator else (),
