@@ -8,7 +8,6 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from playlist_interop.codecs._base import (
@@ -39,6 +38,7 @@ from playlist_interop.codecs._xspf_common import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING
 from playlist_interop.types import DurationMs
 
 __all__ = ["JSPF", "JspfCodec"]
@@ -57,7 +57,6 @@ _TRACK_KEYS = frozenset(
 _PLAIN_TRACK_KEYS = frozenset(
     {"location", "identifier", "title", "creator", "album", "trackNum", "duration"}
 )
-_NOTHING: Mapping[Any, Any] = MappingProxyType({})
 # The end of an array item: the separator, and the whitespace around it.
 _ITEM_END = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 _PLAYLIST_TEXT = ("title", "creator", "annotation")
@@ -530,7 +529,7 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
     if locations is None:
         return None
     isrc = recording = None
-    provider_ids: Mapping[Any, Any] = _NOTHING
+    provider_ids: Mapping[Any, Any] = EMPTY_MAPPING
     others: Any = None
     identifiers = get("identifier")
     if identifiers is not None:
@@ -548,7 +547,7 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
         provider_ids=provider_ids,
         locations=locations,
         musicbrainz_recording_id=recording,
-        extras={"xspf.identifiers": others} if others else _NOTHING,
+        extras={"xspf.identifiers": others} if others else EMPTY_MAPPING,
     )
 
 

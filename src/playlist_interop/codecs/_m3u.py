@@ -63,7 +63,6 @@ _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{2,5}$")
 _FLUSH_LINES = 2048
 _CACHE_SIZE = 16384  # distinct artists/albums/durations kept per read: memory stays bounded
-_NO_EXTRAS: Mapping[str, Any] = MappingProxyType({})
 _EXACT_MS = 10**15  # below this, integer arithmetic gives format_seconds's text
 _MILLISECONDS = ["", *(f".{ms:03d}".rstrip("0") for ms in range(1, 1000))]
 _FIRST_WINDOW = 8  # entries in the first window of a run
@@ -329,7 +328,7 @@ class _Reader:
                             None,
                             None,
                             (),
-                            _NO_EXTRAS if group is None else MappingProxyType({GROUP: group}),
+                            EMPTY_MAPPING if group is None else MappingProxyType({GROUP: group}),
                         )
                         self.count += 1
                         extinf_line = duration = display = album_title = None
@@ -445,7 +444,7 @@ class _Reader:
             albums = self._albums(album_titles)
         names, titles = self._split(displays)
         group = self.group
-        extras = _NO_EXTRAS if group is None else MappingProxyType({GROUP: group})
+        extras = EMPTY_MAPPING if group is None else MappingProxyType({GROUP: group})
         return list(
             map(
                 assemble_track,  # normal-form values, in the order of _TRACK_FIELDS
@@ -457,7 +456,7 @@ class _Reader:
                 repeat(None),
                 repeat(None),
                 repeat(None),
-                repeat(_NO_EXTRAS),
+                repeat(EMPTY_MAPPING),
                 zip(places),
                 repeat(None),
                 repeat(None),

@@ -6,8 +6,7 @@ import datetime as dt
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 from urllib.parse import urljoin
 
@@ -43,6 +42,7 @@ from playlist_interop.codecs._xspf_common import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING
 
 __all__ = ["XSPF", "XspfCodec"]
 
@@ -82,7 +82,6 @@ _PLAIN_TRACK_ELEMENTS = (
     "trackNum",
     "duration",
 )
-_NOTHING: Mapping[Any, Any] = MappingProxyType({})
 
 
 class _Reader:
@@ -275,9 +274,9 @@ class _Reader:
                 album=shared.albums[album] if album else None,
                 duration_ms=values.get("duration"),
                 track_number=values.get("trackNum"),
-                provider_ids=_NOTHING,
+                provider_ids=EMPTY_MAPPING,
                 locations=tuple(locations),
-                extras=_NOTHING,
+                extras=EMPTY_MAPPING,
             )
         isrc, recording, provider_ids, others = classify_identifiers(identifiers)
         return Track(
@@ -290,7 +289,7 @@ class _Reader:
             provider_ids=provider_ids,
             locations=tuple(locations),
             musicbrainz_recording_id=recording,
-            extras={"xspf.identifiers": others} if others else _NOTHING,
+            extras={"xspf.identifiers": others} if others else EMPTY_MAPPING,
         )
 
     def track(self, element: etree._Element) -> Track:

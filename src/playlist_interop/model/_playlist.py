@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from playlist_interop.model._track import Image, Track
+from playlist_interop.model._track import Image, Track, _freeze_mapping
 from playlist_interop.types import ProviderName, ProviderPlaylistId
 
 __all__ = ["Playlist", "ProviderRef"]
-
-
-_EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-
-def _freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if not value:
-        return _EMPTY
-    if type(value) is MappingProxyType:
-        return value
-    return MappingProxyType(dict(value))
 
 
 def _tracks(value: Iterable[Track]) -> tuple[Track, ...]:
