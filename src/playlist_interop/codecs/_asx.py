@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs as _codecs
-import io
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
@@ -21,6 +20,7 @@ from playlist_interop.codecs._base import (
     emit_warning,
     gc_paused,
     open_source,
+    write_in_memory,
 )
 from playlist_interop.codecs._xspf_common import LossCounter, SharedValues
 from playlist_interop.errors import PlaylistFormatError
@@ -721,9 +721,7 @@ class AsxCodec:
 
     def write(self, playlist: Playlist) -> WriteResult:
         """Encode ``playlist`` as ASX 3.0 (UTF-8)."""
-        out = io.BytesIO()
-        losses = self.write_stream(playlist, playlist.tracks, out)
-        return WriteResult(out.getvalue(), losses)
+        return write_in_memory(self.write_stream, playlist)
 
     def write_stream(
         self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO

@@ -153,6 +153,16 @@ def open_source(source: Source) -> Iterator[BinaryIO]:
         yield source
 
 
+def write_in_memory(
+    write_stream: Callable[[Playlist, Iterable[Track], BinaryIO], tuple[Loss, ...]],
+    playlist: Playlist,
+) -> WriteResult:
+    """A codec's ``write``: its ``write_stream`` of the whole playlist into memory."""
+    out = io.BytesIO()
+    losses = write_stream(playlist, playlist.tracks, out)
+    return WriteResult(data=out.getvalue(), losses=losses)
+
+
 @contextlib.contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a whole playlist is read into memory.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs as _codecs
-import io
 import json
 import math
 import re
@@ -19,6 +18,7 @@ from playlist_interop.codecs._base import (
     emit_warning,
     gc_paused,
     open_source,
+    write_in_memory,
 )
 from playlist_interop.codecs._xspf_common import (
     LossCounter,
@@ -683,9 +683,7 @@ class JspfCodec:
 
     def write(self, playlist: Playlist) -> WriteResult:
         """Encode ``playlist`` as JSPF (UTF-8)."""
-        out = io.BytesIO()
-        losses = self.write_stream(playlist, playlist.tracks, out)
-        return WriteResult(out.getvalue(), losses)
+        return write_in_memory(self.write_stream, playlist)
 
     def write_stream(
         self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO

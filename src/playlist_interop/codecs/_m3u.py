@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,6 +20,7 @@ from playlist_interop.codecs._base import (
     emit_warning,
     gc_paused,
     open_source,
+    write_in_memory,
 )
 from playlist_interop.codecs._text import (
     any_control,
@@ -838,9 +838,7 @@ class M3UCodec:
 
     def write(self, playlist: Playlist) -> WriteResult:
         """Encode ``playlist`` as UTF-8 extended M3U."""
-        buffer = io.BytesIO()
-        losses = self.write_stream(playlist, playlist.tracks, buffer)
-        return WriteResult(data=buffer.getvalue(), losses=losses)
+        return write_in_memory(self.write_stream, playlist)
 
     def write_stream(
         self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO

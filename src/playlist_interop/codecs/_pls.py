@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -16,6 +15,7 @@ from playlist_interop.codecs._base import (
     WriteResult,
     emit_warning,
     open_source,
+    write_in_memory,
 )
 from playlist_interop.codecs._text import any_control, find_control, head_text, iter_line_batches
 from playlist_interop.codecs._winamp import (
@@ -416,9 +416,7 @@ class PLSCodec:
 
     def write(self, playlist: Playlist) -> WriteResult:
         """Encode ``playlist`` as a UTF-8 PLS file."""
-        buffer = io.BytesIO()
-        losses = self.write_stream(playlist, playlist.tracks, buffer)
-        return WriteResult(data=buffer.getvalue(), losses=losses)
+        return write_in_memory(self.write_stream, playlist)
 
     def write_stream(
         self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Iterator
 from types import MappingProxyType
@@ -21,6 +20,7 @@ from playlist_interop.codecs._base import (
     emit_warning,
     gc_paused,
     open_source,
+    write_in_memory,
 )
 from playlist_interop.codecs._xspf_common import LossCounter, SharedValues
 from playlist_interop.errors import PlaylistFormatError
@@ -307,9 +307,7 @@ class WplCodec:
 
     def write(self, playlist: Playlist) -> WriteResult:
         """Encode ``playlist`` as WPL (UTF-8)."""
-        out = io.BytesIO()
-        losses = self.write_stream(playlist, playlist.tracks, out)
-        return WriteResult(out.getvalue(), losses)
+        return write_in_memory(self.write_stream, playlist)
 
     def write_stream(
         self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -22,6 +21,7 @@ from playlist_interop.codecs._base import (
     emit_warning,
     gc_paused,
     open_source,
+    write_in_memory,
 )
 from playlist_interop.codecs._xspf_common import (
     XSPF_NS,
@@ -711,9 +711,7 @@ class XspfCodec:
 
     def write(self, playlist: Playlist) -> WriteResult:
         """Encode ``playlist`` as XSPF v1 (UTF-8)."""
-        out = io.BytesIO()
-        losses = self.write_stream(playlist, playlist.tracks, out)
-        return WriteResult(out.getvalue(), losses)
+        return write_in_memory(self.write_stream, playlist)
 
     def write_stream(
         self, playlist: Playlist, tracks: Iterable[Track], out: BinaryIO
