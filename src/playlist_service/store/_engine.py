@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from playlist_service.settings import normalise_database_url
 
-__all__ = ["create_engine", "is_sqlite", "read_only"]
+__all__ = ["autocommit", "create_engine", "is_sqlite", "read_only"]
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 PING_AFTER_IDLE_SECONDS = 10.0
@@ -126,13 +126,22 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-@asynccontextmanager
-async def read_only(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection for reads only (it must not write).
+def read_only(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+    """A connection for reads only (it must not write): an :func:`autocommit` one.
 
     Its statements run without an explicit transaction (each sees a consistent snapshot of
     its own). On SQLite readers then neither wait for nor block the single writer; on
     PostgreSQL no ``BEGIN``/``ROLLBACK`` round trips are spent on a read.
+    """
+    return autocommit(engine)
+
+
+@asynccontextmanager
+async def autocommit(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection without an explicit transaction: each statement commits by itself.
+
+    For reads (:func:`read_only`) and for single write statements that are atomic on their
+    own (``store.single_statement``), which then cost no ``BEGIN``/``COMMIT`` round trips.
     """
     async with engine.connect() as connection:
         if engine.dialect.name == "sqlite":

@@ -24,7 +24,7 @@ from contextvars import ContextVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from playlist_service.store._engine import read_only
+from playlist_service.store._engine import autocommit
 
 __all__ = ["UnitOfWork", "begin", "single_statement", "unit_of_work"]
 
@@ -113,5 +113,5 @@ async def single_statement(engine: AsyncEngine) -> AsyncIterator[AsyncConnection
         async with begin(engine) as connection:
             yield connection
         return
-    async with read_only(engine) as connection:  # autocommit: each statement commits itself
+    async with autocommit(engine) as connection:
         yield connection
