@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 from types import MappingProxyType
 from typing import Any
@@ -64,3 +65,17 @@ def test_the_result_is_frozen() -> None:
     )
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         track.title = "other"  # type: ignore[misc]
+
+
+def test_the_result_behaves_like_any_track() -> None:
+    nothing = EMPTY_MAPPING
+    track = assemble_track(
+        "t", (ArtistCredit("a"),), None, 1000, None, 1, None, None, nothing, ("x.mp3",), None,
+        None, ("rock",), nothing,
+    )  # fmt: skip
+    assert copy.copy(track) == track
+    assert attrs.evolve(track, title="u") == Track(
+        "u", (ArtistCredit("a"),), duration_ms=1000, track_number=1, locations=("x.mp3",),
+        genres=("rock",),
+    )  # fmt: skip
+    assert repr(track).startswith("Track(title='t', ")
