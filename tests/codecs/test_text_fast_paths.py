@@ -203,7 +203,14 @@ _DISPLAYS = st.sampled_from(
     ]
 )
 _ENTRIES = st.tuples(
-    st.sampled_from(["120", "127.919", "-1", "0", "5", "1.5", "-2.5", "+5", "1e3", " 7"]),
+    st.sampled_from(
+        [
+            *("120", "127.919", "-1", "0", "5", "1.5", "-2.5", "+5", "1e3", " 7", "7 ", "-0"),
+            *("007", "0.5", "1.0005", "1.2345", "12.", ".5", "1_0", "NaN", "Infinity", "1E3"),
+            *("999999999999.999", "1000000000000", "0000000000000001", "1.0000000001"),
+            *("1.000000000000000000001", "3.000", "\u0663", "1.5.2", "1 2", "[1]", "0x10"),
+        ]
+    ),
     _DISPLAYS,
     st.sampled_from([None, None, "Album 1", "Caf\xe9", "", " A", "A "]),
     st.sampled_from(["/music/a.mp3", "/music/b.mp3", "x", "\xa0/m.mp3", "#x", "C:\\a.mp3"]),
@@ -348,3 +355,27 @@ def test_long_runs_of_common_m3u_entries_read_like_the_general_mode() -> None:
 def test_m3u_writes_durations_as_format_seconds_does(duration: int) -> None:
     data = M3U.write(Playlist(tracks=[Track("T", duration_ms=duration, locations=("x",))])).data
     assert data.decode().splitlines()[1] == f"#EXTINF:{format_seconds(duration)},T"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [
+        *("007", "1.0005", "1.2345", "12.", ".5", "1_0", "NaN", "Infinity", "1E3", "1e3"),
+        *("999999999999.999", "1000000000000", "0000000000000001", "1.0000000001", "-0"),
+        *("1.000000000000000000001", "\u0663", "1.5.2", "1 2", "[1]", " 7", "7 ", "+5", "-1"),
+        *("#EXTINF:5", "5e3", "3.000", "0.001", "0.0005", "999999999999.9995"),
+    ],
+)
+@pytest.mark.parametrize("album", [False, True])
+def test_an_unusual_duration_in_a_run_reads_like_the_general_mode(
+    seconds: str, album: bool
+) -> None:
+    lines = ["#EXTM3U"]
+    for i in range(40):
+        lines.append(f"#EXTINF:{seconds if i == 21 else f'{100 + i}.{i:03d}'},A{i} - T{i}")
+        lines += [f"#EXTALB:Album {i % 3}"] if album else []
+        lines.append(f"/music/{i}.mp3")
+    data = "\n".join(lines).encode()
+    fast = _m3u_outcome(data, fast=True, strict=False)
+    assert fast == _m3u_outcome(data, fast=False, strict=False)
+    assert len(fast[0][0]) == 40  # type: ignore[index]

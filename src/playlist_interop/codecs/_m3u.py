@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from operator import is_, itemgetter, mul
 from types import MappingProxyType
 from typing import Any, BinaryIO, cast
@@ -70,6 +71,7 @@ _MAX_WINDOW = 512
 _MAX_BACKOFF = 64
 _SECONDS = r"#EXTINF:-?[0-9]{1,12}(?:\.[0-9]{1,9})?"
 _HEADS = re.compile(f"{_SECONDS}(?:,{_SECONDS})*")  # "#EXTINF:<seconds>" joined by ","
+_LONG_FRACTION = re.compile(r"\.[0-9]{10}")  # more decimals than parse_seconds reads
 _TRACK_FIELDS = (
     *("title", "artists", "album", "duration_ms", "isrc", "track_number", "disc_number"),
     *("explicit", "provider_ids", "locations", "image", "musicbrainz_recording_id", "genres"),
@@ -139,6 +141,46 @@ def _cached_seconds(cache: dict[str, DurationMs | None], text: str) -> DurationM
         cache.clear()
     cache[text] = value
     return value
+
+
+def _missing(found: list[Any]) -> list[int]:
+    """Indexes of the ``None`` items of ``found``, compared by identity (``__eq__`` is slow)."""
+    return list(compress(range(len(found)), map(is_, found, repeat(None))))
+
+
+def _durations(heads: Sequence[str]) -> list[DurationMs | None] | None:
+    """What the general mode reads from each ``#EXTINF:<seconds>`` head; ``None`` unless
+    every head is one.
+
+    Whole milliseconds, the common case, come from one JSON parse of the heads joined as
+    ``[<seconds>e3, ...]``. Its grammar refuses what the general mode refuses or reads
+    differently (``+5``, ``12.``, ``1e3``, ``nan``, non-ASCII digits; also leading zeros,
+    which the slower way below then reads), a decimal exponent makes every value exact,
+    and below :data:`_EXACT_MS` an integral value is what ``round(seconds * 1000)`` gives.
+    Negative, sub-millisecond, over-long and huge values take the slower way: a
+    regular expression over the joined heads and :func:`parse_seconds` arithmetic.
+    """
+    text = "e3,".join(heads)
+    numbers = text.replace("#EXTINF:", "")
+    if len(numbers) == len(text) - 8 * len(heads) and "-" not in numbers:
+        try:
+            values: list[float] = json.loads(f"[{numbers}e3]")
+        except ValueError:
+            pass
+        else:
+            if (
+                _LONG_FRACTION.search(numbers) is None
+                and all(map(float.is_integer, values))
+                and max(values) < _EXACT_MS
+            ):
+                return list(map(int, values))  # type: ignore[arg-type]
+    joined = ",".join(heads)
+    if _HEADS.fullmatch(joined) is None:
+        return None
+    seconds = map(itemgetter(slice(8, None)), heads)
+    if "-" in joined:
+        return list(map(parse_seconds, seconds))
+    return list(map(round, map(mul, map(float, seconds), repeat(1000))))  # as parse_seconds
 
 
 def _looks_like_location(line: str) -> bool:
@@ -232,6 +274,8 @@ class _Reader:
         """Artist credits by name: equal values, so tracks share them (bounded)."""
         self.albums: dict[str, Album] = {}
         """Albums without artists by title, shared like :attr:`credits`."""
+        self.album_lines: dict[str, Album] = {}
+        """The same albums by their whole ``#EXTALB:<title>`` line, for :meth:`_window`."""
         self.width = _FIRST_WINDOW  # entries :meth:`_run` tries next
         self.skip = 0  # run attempts to skip after a miss
         self.backoff = 1  # attempts to skip after the next miss
@@ -418,30 +462,20 @@ class _Reader:
         if joined.count("\n#EXTINF:") != count - 1 or '"' in joined or "=" in joined:
             return None
         joined = "\n".join(places)
-        if joined[0] == "#" or "\n#" in joined:
+        if "#" in joined and (joined[0] == "#" or "\n#" in joined):  # "#": one fast scan
             return None
         heads, commas, displays = zip(*map(str.partition, infs, repeat(",")), strict=True)
         if "" in commas:
             return None
-        joined = ",".join(heads)
-        if _HEADS.fullmatch(joined) is None:
+        durations = _durations(heads)
+        if durations is None:
             return None
-        seconds = map(itemgetter(slice(8, None)), heads)
-        durations: list[DurationMs | None]
-        if "-" in joined:
-            durations = list(map(parse_seconds, seconds))
-        else:  # what parse_seconds gives for these
-            durations = list(map(round, map(mul, map(float, seconds), repeat(1000))))
         albums: Iterable[Album | None] = repeat(None)
         if period == 3:
-            values = window[1::period]
-            joined = "\n".join(values)
-            if joined.count("\n#EXTALB:") != count - 1 or not joined.startswith("#EXTALB:"):
+            found = self._albums(window[1::period])
+            if found is None:
                 return None
-            album_titles = list(map(itemgetter(slice(8, None)), values))
-            if "" in album_titles or list(map(str.strip, album_titles)) != album_titles:
-                return None
-            albums = self._albums(album_titles)
+            albums = found
         names, titles = self._split(displays)
         group = self.group
         extras = EMPTY_MAPPING if group is None else MappingProxyType({GROUP: group})
@@ -502,19 +536,26 @@ class _Reader:
         """The credit tuple of each artist name (``()`` for none), shared per name."""
         get = cast("Callable[[str | None], tuple[ArtistCredit, ...] | None]", self.credits.get)
         found = list(map(get, names))
-        if any(map(is_, found, repeat(None))):
-            for index, name in enumerate(names):
-                if found[index] is None:
-                    found[index] = self.credit(name) if name else ()
+        for index in _missing(found):
+            name = names[index]
+            found[index] = self.credit(name) if name else ()
         return found  # type: ignore[return-value]
 
-    def _albums(self, titles: list[str]) -> list[Album]:
-        """An album without artists for each title, shared per title."""
-        found = list(map(self.albums.get, titles))
-        if any(map(is_, found, repeat(None))):  # by identity: Album.__eq__ is slow
-            for index, title in enumerate(titles):
-                if found[index] is None:
-                    found[index] = self.album(title, None)
+    def _albums(self, lines: list[str]) -> list[Album] | None:
+        """The album of each ``#EXTALB:<title>`` line, shared per line (see :attr:`album_lines`).
+
+        ``None`` unless every line is such a line with a stripped, non-empty title.
+        """
+        known = self.album_lines
+        found = list(map(known.get, lines))
+        for index in _missing(found):
+            line = lines[index]
+            title = line[8:]
+            if not line.startswith("#EXTALB:") or not title or title.strip() != title:
+                return None
+            if len(known) >= _CACHE_SIZE:
+                known.clear()
+            found[index] = known[line] = self.album(title, None)
         return found  # type: ignore[return-value]
 
     def credit(self, name: str) -> tuple[ArtistCredit, ...]:
