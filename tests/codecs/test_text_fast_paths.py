@@ -273,6 +273,7 @@ _TEXTS = st.sampled_from(
     [
         *("Song", "Song", "Artist 1", " Spaced ", "", "A - B", "A -B", "A -", "(x) - y"),
         *("Br[a", "Line\nbreak", "Tab\there", "\xa0nbsp", "#hash", "caf\xe9", "x\x7fdel"),
+        *("\tlead", "end\t", "caf\xe9 \xa0", "cr\rx", "\u2028sep"),
     ]
 )
 
@@ -379,3 +380,38 @@ def test_an_unusual_duration_in_a_run_reads_like_the_general_mode(
     fast = _m3u_outcome(data, fast=True, strict=False)
     assert fast == _m3u_outcome(data, fast=False, strict=False)
     assert len(fast[0][0]) == 40  # type: ignore[index]
+
+
+def test_long_runs_of_plain_tracks_write_like_the_general_path() -> None:
+    unusual = {
+        3: {"title": "Tab\there"},
+        600: {"locations": ("/music/line\nbreak.mp3",)},
+        700: {"extras": {"m3u.group": "G"}},
+        701: {},
+        1100: {"artists": (ArtistCredit("\xa0Lead"),)},
+        1101: {"title": "Caf\xe9"},
+        1400: {"album": Album("x\x7fdel")},
+        1401: {"title": "end\t"},
+    }
+    tracks = [
+        attrs.evolve(
+            Track(
+                f"Song {i}",
+                artists=(ArtistCredit(f"Artist {i % 7}"),),
+                album=Album(f"Album {i % 5}"),
+                duration_ms=120_000 + i,
+                isrc="USRC17607839" if i % 3 == 0 else None,
+                locations=(f"/music/{i}.mp3",),
+            ),
+            **unusual.get(i, {}),
+        )
+        for i in range(1500)
+    ]
+    playlist = Playlist(name="List", tracks=tracks)
+    written = []
+    for fast in (True, False):
+        out = io.BytesIO()
+        losses = M3U._write_stream(playlist, playlist.tracks, out, fast=fast)
+        written.append((out.getvalue(), losses))
+    assert written[0] == written[1]
+    assert written[0][0].count(b"#EXTINF:") == 1500

@@ -7,8 +7,8 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import compress, repeat
-from operator import is_, itemgetter, mul
+from itertools import chain, compress, islice, repeat
+from operator import attrgetter, is_, itemgetter, mul
 from types import MappingProxyType
 from typing import Any, BinaryIO, cast
 
@@ -38,7 +38,6 @@ from playlist_interop.codecs._winamp import (
     format_seconds,
     join_display,
     parse_seconds,
-    plain_location,
     split_display,
 )
 from playlist_interop.errors import PlaylistFormatError
@@ -63,6 +62,9 @@ _SPACE = re.compile(r"\s*")
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{2,5}$")
 _FLUSH_LINES = 2048
+_RUN = 512  # plain tracks the writer reads at a time
+_UNPRINTABLE_ASCII = bytes([*range(0x0A), *range(0x0B, 0x20), 0x7F])  # all but LF
+_ISRC = attrgetter("isrc")
 _CACHE_SIZE = 16384  # distinct artists/albums/durations kept per read: memory stays bounded
 _EXACT_MS = 10**15  # below this, integer arithmetic gives format_seconds's text
 _MILLISECONDS = ["", *(f".{ms:03d}".rstrip("0") for ms in range(1, 1000))]
@@ -512,21 +514,16 @@ class _Reader:
             names, separators, titles = zip(
                 *map(str.partition, displays, repeat(" - ")), strict=True
             )
-            artists = "\n".join(names)
-            rest = "\n".join(titles)
+            artists = "".join(names)
             if not (
                 "" in separators
                 or "" in names
-                or artists[0] == " "
-                or artists[-1] == " "
-                or " \n" in artists
-                or "\n " in artists
                 or "(" in artists
                 or ")" in artists
                 or "[" in artists
                 or "]" in artists
-                or rest[:1] == " "
-                or "\n " in rest
+                or tuple(map(str.strip, names)) != names  # " " is the only space here
+                or tuple(map(str.lstrip, titles)) != titles
             ):
                 return names, titles
         pairs = list(map(split_display, displays))
@@ -717,86 +714,240 @@ def _comment_lines(value: object, field: str, tally: LossTally, tracks: int = 1)
     return lines
 
 
-class _PlainTally:
-    """The fast path of :meth:`M3UCodec.write_stream` for plain tracks.
+class _PlainRuns:
+    """The fast path of :meth:`M3UCodec.write_stream`: runs of plain tracks.
 
     A plain track has one location, at most one artist credit (a bare name) and an album
     with a title only, if any; apart from an ISRC (counted here, as the loss tally would)
     it has nothing the format cannot carry, and its text needs no cleaning beyond outer
-    spaces. :meth:`lines` gives its lines, or ``None`` for any other track, which then
-    takes the general path.
+    spaces. :meth:`split` reads plain tracks a run at a time in one loop and checks the
+    text of a whole run at once for characters that would need cleaning (see
+    :func:`_printable`); every other track is handed on for the general path.
     """
 
-    __slots__ = ("isrc", "tally")
+    __slots__ = ("grouped", "isrc", "tally")
 
     def __init__(self, tally: LossTally) -> None:
         self.tally = tally
         self.isrc = 0
+        self.grouped = False
+        """Set by the writer while an ``#EXTGRP`` group is open: plain tracks close it, so
+        they take the general path too."""
 
-    def add(self, track: Track, lines: list[str]) -> bool:
-        """Append the lines of a plain ``track`` (see the class); False for any other."""
-        location = plain_location(track)
-        if location is None:
-            return False
-        artists = track.artists
-        title = track.title
-        if not location or location[0] == "#":
-            return False
-        artist = ""
-        if artists:
-            credit = artists[0]
-            artist = credit.name
+    def split(self, tracks: Iterable[Track]) -> Iterator[bytes | Track]:
+        """Each run of plain ``tracks`` as UTF-8 lines and, in order between them, the others."""
+        source = iter(tracks)
+        while True:
+            if self.grouped:
+                track = next(source, None)
+                if track is None:
+                    return
+                yield track
+                continue
+            entries, taken, breaks, stopper = self._run(source)
+            data = _printable_text(entries, breaks) if taken else b""
+            if data is None:
+                # The run ends before its first track with such text, which takes the
+                # general path; the tracks after it are read again.
+                bad = next(i for i, track in enumerate(taken) if not _printable_fields(track))
+                source = chain(taken[bad + 1 :], () if stopper is None else (stopper,), source)
+                stopper = taken[bad]
+                del taken[bad:]
+                data = ("\n".join(entries[:bad]) + "\n").encode("utf-8")
+            if taken:
+                self.isrc += len(taken) - list(map(_ISRC, taken)).count(None)
+                yield data
+            if stopper is not None:
+                yield stopper
+            elif len(taken) < _RUN:
+                return
+
+    @staticmethod
+    def _run(source: Iterator[Track]) -> tuple[list[str], list[Track], int, Track | None]:
+        """Read plain tracks from ``source`` until one is not plain or :data:`_RUN` are read.
+
+        Returns the text of each track's entry, the tracks, the number of line ends in
+        their text joined by ``"\\n"``, and the track that was not plain (``None`` if none).
+        Fields are stripped of spaces only: other outer whitespace is not printable, so
+        :func:`_printable` refuses it and the general path cleans it as it should.
+        """
+        entries: list[str] = []
+        taken: list[Track] = []
+        add, take = entries.append, taken.append
+        milliseconds, exact = _MILLISECONDS, _EXACT_MS
+        breaks = -1  # entries are joined by one line end fewer than there are entries
+        for track in islice(source, _RUN):
+            locations = track.locations
+            artists = track.artists
             if (
-                credit.role is not None
-                or credit.provider_ids
-                or credit.musicbrainz_id
-                or credit.join_phrase is not None
-                or not artist.isprintable()
+                len(locations) != 1
+                or len(artists) > 1
+                or track.extras
+                or track.genres
+                or track.image is not None
+                or track.track_number is not None
+                or track.disc_number is not None
+                or track.explicit is not None
+                or track.provider_ids
+                or track.musicbrainz_recording_id
             ):
-                return False
-            artist = artist.strip()
-            if " -" in artist or "(" in artist or ")" in artist or "[" in artist or "]" in artist:
-                return False  # might not read back as this artist: the tally says why
-        if not artist and " -" in title:
-            return False
-        album = track.album
-        album_title = ""
-        if album is not None:
-            album_title = album.title
-            if (
-                album.artists
-                or album.release_date
-                or album.upc
-                or album.provider_ids
-                or album.musicbrainz_id
-                or album.images
-                or not album_title.isprintable()
-            ):
-                return False
-            album_title = album_title.strip()
-        if track.isrc:
-            self.isrc += 1
-        duration = track.duration_ms
-        if title or artists or duration is not None:
-            if type(duration) is int and 0 <= duration < _EXACT_MS:
-                seconds = f"{duration // 1000}{_MILLISECONDS[duration % 1000]}"
+                return entries, taken, breaks, track
+            location = locations[0].strip(" ")
+            if not location or location[0] == "#":
+                return entries, taken, breaks, track
+            title = track.title
+            artist = ""
+            if artists:
+                credit = artists[0]
+                if (
+                    credit.role is not None
+                    or credit.provider_ids
+                    or credit.musicbrainz_id
+                    or credit.join_phrase is not None
+                ):
+                    return entries, taken, breaks, track
+                artist = credit.name.strip(" ")
+                if (
+                    " -" in artist
+                    or "(" in artist
+                    or ")" in artist
+                    or "[" in artist
+                    or "]" in artist
+                ):
+                    return entries, taken, breaks, track  # might not read back as this artist
+            if not artist and " -" in title:
+                return entries, taken, breaks, track
+            album = track.album
+            album_title = ""
+            if album is not None:
+                if (
+                    album.artists
+                    or album.release_date
+                    or album.upc
+                    or album.provider_ids
+                    or album.musicbrainz_id
+                    or album.images
+                ):
+                    return entries, taken, breaks, track
+                album_title = album.title.strip(" ")
+            duration = track.duration_ms
+            take(track)
+            if artist and album_title and type(duration) is int and 0 <= duration < exact:
+                seconds = milliseconds[duration % 1000]  # the usual entry, in one piece
+                add(
+                    f"#EXTINF:{duration // 1000}{seconds},{artist} - {title.strip(' ')}\n"
+                    f"#EXTALB:{album_title}\n{location}"
+                )
+                breaks += 3
             else:
-                seconds = format_seconds(duration)
-            title = f"{artist} - {title.strip()}" if artist else title.strip()
-            if album_title:
-                lines += (f"#EXTINF:{seconds},{title}", f"#EXTALB:{album_title}", location)
-            else:
-                lines += (f"#EXTINF:{seconds},{title}", location)
-        elif album_title:
-            lines += (f"#EXTALB:{album_title}", location)
-        else:
-            lines.append(location)
-        return True
+                entry, lines = _plain_entry(
+                    artist, title, album_title, duration, location, credited=bool(artists)
+                )
+                add(entry)
+                breaks += lines
+        return entries, taken, breaks, None
 
     def close(self) -> None:
         """Hand the counts to the loss tally."""
         if self.isrc:
             self.tally.note("isrc", ISRC_LOSS, self.isrc)
+
+
+def _plain_entry(
+    artist: str,
+    title: str,
+    album_title: str,
+    duration: DurationMs | None,
+    location: str,
+    *,
+    credited: bool,
+) -> tuple[str, int]:
+    """The text of a plain track's entry, from its fields as :meth:`_PlainRuns._run` has
+    them, and its number of lines. ``artist`` is ``""`` for none or a blank name;
+    ``credited`` tells whether the track has a credit."""
+    if title or credited or duration is not None:
+        if type(duration) is int and 0 <= duration < _EXACT_MS:
+            seconds = f"{duration // 1000}{_MILLISECONDS[duration % 1000]}"
+        else:
+            seconds = format_seconds(duration)
+        title = f"{artist} - {title.strip(' ')}" if artist else title.strip(" ")
+        if album_title:
+            return f"#EXTINF:{seconds},{title}\n#EXTALB:{album_title}\n{location}", 3
+        return f"#EXTINF:{seconds},{title}\n{location}", 2
+    if album_title:
+        return f"#EXTALB:{album_title}\n{location}", 2
+    return location, 1
+
+
+def _printable_text(entries: list[str], breaks: int) -> bytes | None:
+    """``entries`` as UTF-8 lines; ``None`` unless their text, with ``breaks`` line ends
+    between lines, has only printable characters besides.
+
+    ASCII text (the common case) is checked as bytes in one pass, several times faster
+    than :meth:`str.isprintable`; a line end in a field shows in the count.
+    """
+    text = "\n".join(entries)
+    if text.count("\n") != breaks:
+        return None
+    if text.isascii():
+        data = (text + "\n").encode("ascii")
+        return data if len(data.translate(None, _UNPRINTABLE_ASCII)) == len(data) else None
+    return (text + "\n").encode("utf-8") if text.replace("\n", "").isprintable() else None
+
+
+def _printable_fields(track: Track) -> bool:
+    """Whether the fields a plain ``track`` writes are printable (see :class:`_PlainRuns`)."""
+    album = track.album
+    return (
+        track.title.isprintable()
+        and track.locations[0].isprintable()
+        and all(credit.name.isprintable() for credit in track.artists)
+        and (album is None or album.title.isprintable())
+    )
+
+
+def _write_entry(track: Track, lines: list[str], tally: LossTally, group: str | None) -> str | None:
+    """Append the lines of ``track``'s entry, the general way; the ``#EXTGRP`` group after it.
+
+    ``group`` is the group open before it (``None``: none).
+    """
+    display = display_parts(track)
+    tally.track(track, display)
+    location = next((clean_text(x) for x in track.locations if clean_text(x)), "")
+    if not location:
+        tally.note("locations", "no location: an M3U entry is a path or URL; left out")
+        return group
+    if location.startswith("#"):
+        location = "./" + location
+        tally.note("locations", "a path starting with '#' is written as './#...'")
+    extras = track.extras
+    lines += _comment_lines(extras.get(BEFORE), f"extras.{BEFORE}", tally)
+    track_group = extras.get(GROUP)
+    track_group = (clean_text(str(track_group)) or None) if track_group else None
+    if track_group != group:
+        lines.append(f"#EXTGRP:{track_group or ''}")
+        group = track_group
+    attributes = _format_attributes(extras.get(ATTRIBUTES), tally)
+    if track.title or track.artists or track.duration_ms is not None or attributes:
+        duration = format_seconds(track.duration_ms)
+        lines.append(f"#EXTINF:{duration}{attributes},{join_display(*display)}")
+    album_artist = None
+    if track.album is not None:
+        if clean_text(track.album.title):
+            lines.append(f"#EXTALB:{clean_text(track.album.title)}")
+            album_artist = credit_line(track.album.artists)
+        elif track.album.artists:
+            album_artist = credit_line(track.album.artists)
+    if not album_artist and extras.get(ALBUM_ARTIST):
+        album_artist = str(extras[ALBUM_ARTIST])
+    if album_artist and clean_text(album_artist):
+        lines.append(f"#EXTART:{clean_text(album_artist)}")
+    lines.extend(f"#EXTGENRE:{clean_text(g)}" for g in track.genres if clean_text(g))
+    if track.image is not None and clean_text(track.image.url):
+        lines.append(f"#EXTIMG:{clean_text(track.image.url)}")
+    lines += _comment_lines(extras.get(AFTER), f"extras.{AFTER}", tally)
+    lines.append(location)
+    return group
 
 
 class M3UCodec:
@@ -902,50 +1053,16 @@ class M3UCodec:
         if playlist.name:
             lines.append(f"#PLAYLIST:{clean_text(playlist.name)}")
         group: str | None = None
-        plain = _PlainTally(tally)
-        add = plain.add if fast else None
-        for track in tracks:
-            if group is None and add is not None and add(track, lines):
-                if len(lines) >= _FLUSH_LINES:
+        runs = _PlainRuns(tally)
+        for item in runs.split(tracks) if fast else tracks:
+            if isinstance(item, bytes):
+                if lines:
                     out.write(("\n".join(lines) + "\n").encode("utf-8"))
                     lines = []
+                out.write(item)
                 continue
-            display = display_parts(track)
-            tally.track(track, display)
-            location = next((clean_text(x) for x in track.locations if clean_text(x)), "")
-            if not location:
-                tally.note("locations", "no location: an M3U entry is a path or URL; left out")
-                continue
-            if location.startswith("#"):
-                location = "./" + location
-                tally.note("locations", "a path starting with '#' is written as './#...'")
-            extras = track.extras
-            lines += _comment_lines(extras.get(BEFORE), f"extras.{BEFORE}", tally)
-            track_group = extras.get(GROUP)
-            track_group = (clean_text(str(track_group)) or None) if track_group else None
-            if track_group != group:
-                lines.append(f"#EXTGRP:{track_group or ''}")
-                group = track_group
-            attributes = _format_attributes(extras.get(ATTRIBUTES), tally)
-            if track.title or track.artists or track.duration_ms is not None or attributes:
-                duration = format_seconds(track.duration_ms)
-                lines.append(f"#EXTINF:{duration}{attributes},{join_display(*display)}")
-            album_artist = None
-            if track.album is not None:
-                if clean_text(track.album.title):
-                    lines.append(f"#EXTALB:{clean_text(track.album.title)}")
-                    album_artist = credit_line(track.album.artists)
-                elif track.album.artists:
-                    album_artist = credit_line(track.album.artists)
-            if not album_artist and extras.get(ALBUM_ARTIST):
-                album_artist = str(extras[ALBUM_ARTIST])
-            if album_artist and clean_text(album_artist):
-                lines.append(f"#EXTART:{clean_text(album_artist)}")
-            lines.extend(f"#EXTGENRE:{clean_text(g)}" for g in track.genres if clean_text(g))
-            if track.image is not None and clean_text(track.image.url):
-                lines.append(f"#EXTIMG:{clean_text(track.image.url)}")
-            lines += _comment_lines(extras.get(AFTER), f"extras.{AFTER}", tally)
-            lines.append(location)
+            group = _write_entry(item, lines, tally, group)
+            runs.grouped = group is not None
             if len(lines) >= _FLUSH_LINES:
                 out.write(("\n".join(lines) + "\n").encode("utf-8"))
                 lines = []
@@ -954,7 +1071,7 @@ class M3UCodec:
         )
         if lines:
             out.write(("\n".join(lines) + "\n").encode("utf-8"))
-        plain.close()
+        runs.close()
         return tally.losses()
 
     def sniff(self, head: bytes) -> float:
