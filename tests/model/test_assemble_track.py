@@ -1,4 +1,4 @@
-"""``assemble_track`` (the codecs' fast constructor) builds exactly what ``Track(...)`` builds."""
+"""The codecs' fast constructors build exactly what ``Track(...)`` and ``Album(...)`` build."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from playlist_interop.model import Album, ArtistCredit, Image, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_album, assemble_track
 
 texts = st.text(max_size=12)
 optional_ints = st.none() | st.integers(min_value=0, max_value=10**7)
@@ -79,3 +79,34 @@ def test_the_result_behaves_like_any_track() -> None:
         genres=("rock",),
     )  # fmt: skip
     assert repr(track).startswith("Track(title='t', ")
+
+
+album_values = st.tuples(
+    texts,  # title
+    st.lists(credits, max_size=3).map(tuple),  # artists
+    st.none() | st.sampled_from(["2001", "2001-02", "2001-02-03"]),  # release_date
+    st.none() | st.from_regex(r"[0-9]{12,13}", fullmatch=True),  # upc
+    frozen,  # provider_ids
+    st.none() | st.uuids().map(str),  # musicbrainz_id
+    st.lists(st.builds(Image, texts, width=optional_ints), max_size=2).map(tuple),  # images
+)
+
+
+def test_assemble_album_parameters_are_the_fields_in_order() -> None:
+    parameters = list(inspect.signature(assemble_album).parameters)
+    assert parameters == [field.name for field in attrs.fields(Album)]
+
+
+@given(album_values)
+def test_assemble_album_equals_the_constructor(values: tuple[Any, ...]) -> None:
+    built = Album(*values)
+    assert attrs.astuple(built, recurse=False) == values
+    assembled = assemble_album(*values)
+    assert type(assembled) is Album
+    assert assembled == built
+    for field in attrs.fields(Album):
+        mine, theirs = getattr(assembled, field.name), getattr(built, field.name)
+        assert type(mine) is type(theirs)
+        assert mine == theirs
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        assembled.title = "other"  # type: ignore[misc]

@@ -42,7 +42,7 @@ from playlist_interop.codecs._winamp import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_album, assemble_track
 from playlist_interop.types import DurationMs
 
 __all__ = ["M3U", "M3UCodec"]
@@ -573,7 +573,9 @@ class _Reader:
             if found is None:
                 if len(albums) >= _CACHE_SIZE:
                     albums.clear()
-                found = albums[title] = Album(title=title)
+                found = albums[title] = assemble_album(
+                    title, (), None, None, EMPTY_MAPPING, None, ()
+                )
             return found
         return Album(title=title, artists=self.credit(artist))
 

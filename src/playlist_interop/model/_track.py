@@ -10,7 +10,7 @@ import attrs
 
 from playlist_interop.types import DurationMs, Isrc, MusicBrainzId, ProviderName, ProviderTrackId
 
-__all__ = ["Album", "ArtistCredit", "Image", "Track", "assemble_track"]
+__all__ = ["Album", "ArtistCredit", "Image", "Track", "assemble_album", "assemble_track"]
 
 
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
@@ -74,7 +74,7 @@ class Image:
     """Height in pixels, when known."""
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # no __weakref__ slot: see _TrackUnderConstruction
 class Album:
     """The release a track appears on."""
 
@@ -169,6 +169,12 @@ class _TrackUnderConstruction:
     __slots__ = tuple(field.name for field in attrs.fields(Track))
 
 
+class _AlbumUnderConstruction:
+    """:class:`Album`'s slots, for :func:`assemble_album` (see :class:`_TrackUnderConstruction`)."""
+
+    __slots__ = tuple(field.name for field in attrs.fields(Album))
+
+
 def assemble_track(  # noqa: PLR0917 - one parameter per field, in field order
     title: str,
     artists: tuple[ArtistCredit, ...],
@@ -212,6 +218,33 @@ def assemble_track(  # noqa: PLR0917 - one parameter per field, in field order
     track.extras = extras
     track.__class__ = Track
     assembled: Track = track
+    return assembled
+
+
+def assemble_album(  # noqa: PLR0917 - one parameter per field, in field order
+    title: str,
+    artists: tuple[ArtistCredit, ...],
+    release_date: str | None,
+    upc: str | None,
+    provider_ids: Mapping[ProviderName, str],
+    musicbrainz_id: MusicBrainzId | None,
+    images: tuple[Image, ...],
+) -> Album:
+    """Build an :class:`Album` from values already in the model's normal form.
+
+    :func:`assemble_track` for albums, under the same rules: tuples for ``artists`` and
+    ``images``, a frozen mapping for ``provider_ids``; the result equals ``Album(...)``.
+    """
+    album: Any = _new(_AlbumUnderConstruction)
+    album.title = title
+    album.artists = artists
+    album.release_date = release_date
+    album.upc = upc
+    album.provider_ids = provider_ids
+    album.musicbrainz_id = musicbrainz_id
+    album.images = images
+    album.__class__ = Album
+    assembled: Album = album
     return assembled
 
 
