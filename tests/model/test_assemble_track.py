@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from playlist_interop.model import Album, ArtistCredit, Image, Track
 from playlist_interop.model._track import EMPTY_MAPPING, assemble_album, assemble_track
+from playlist_interop.types import DurationMs
 
 texts = st.text(max_size=12)
 optional_ints = st.none() | st.integers(min_value=0, max_value=10**7)
@@ -68,14 +69,14 @@ def test_the_result_is_frozen() -> None:
 
 
 def test_the_result_behaves_like_any_track() -> None:
-    nothing = EMPTY_MAPPING
+    nothing, second = EMPTY_MAPPING, DurationMs(1000)
     track = assemble_track(
-        "t", (ArtistCredit("a"),), None, 1000, None, 1, None, None, nothing, ("x.mp3",), None,
+        "t", (ArtistCredit("a"),), None, second, None, 1, None, None, nothing, ("x.mp3",), None,
         None, ("rock",), nothing,
     )  # fmt: skip
     assert copy.copy(track) == track
     assert attrs.evolve(track, title="u") == Track(
-        "u", (ArtistCredit("a"),), duration_ms=1000, track_number=1, locations=("x.mp3",),
+        "u", (ArtistCredit("a"),), duration_ms=second, track_number=1, locations=("x.mp3",),
         genres=("rock",),
     )  # fmt: skip
     assert repr(track).startswith("Track(title='t', ")
