@@ -200,6 +200,7 @@ _DISPLAYS = st.sampled_from(
         *("Artist 1 - Song number 1 (Remastered)", "Artist - Title", "Jay-Z - 99", "A -B - C"),
         *("Caf\xe9 - Cr\xe8me", "Title only", "A (x) - T", " Lead - T", "A\t - T", "A -  T"),
         *(" - T", "\xa0A - T", "A - T\xa0x", "A - B - C", "[A] - B", "A  - B"),
+        *("A - T ", "A - T\xa0", "Title only  ", "A -  ", "A - T\t", "  "),
     ]
 )
 _ENTRIES = st.tuples(

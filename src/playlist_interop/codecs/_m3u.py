@@ -449,17 +449,19 @@ class _Reader:
         """The tracks of ``count`` common entries of ``period`` lines from ``lines[start]``.
 
         Common entries are an ``#EXTINF:<seconds>,<display>`` line without attributes,
-        with ``period`` 3 an ``#EXTALB:<title>`` line, and a location; every line is
-        already stripped and free of control characters (the caller checked the batch
-        and the first line). ``None`` unless all ``count`` entries are common. Each check
+        with ``period`` 3 an ``#EXTALB:<title>`` line, and a stripped location; the lines
+        are free of control characters (the caller checked the batch and the first line).
+        The other lines need no stripping: their prefix starts them, a stripped title
+        (:meth:`_split`) or album title (:meth:`_albums`) ends them, or else the general
+        mode reads them. ``None`` unless all ``count`` entries are common. Each check
         runs over the whole window at once (joined text, ``map``), so the work per entry
         is mostly the ``Track`` itself; the result is what the general mode would read.
         """
         window = lines[start : start + count * period]
-        if "" in window or list(map(str.strip, window)) != window:
-            return None
         infs = window[::period]
         places = window[period - 1 :: period]
+        if "" in places or list(map(str.strip, places)) != places:
+            return None
         joined = "\n".join(infs)
         if joined.count("\n#EXTINF:") != count - 1 or '"' in joined or "=" in joined:
             return None
@@ -506,8 +508,9 @@ class _Reader:
         """:func:`split_display` of every display title, at once when they are plain.
 
         Plain: ASCII without tabs (so that ``" "`` is the only space character), each
-        split at a ``" - "`` into a stripped artist without brackets and a title without
-        leading spaces; the split is then what :func:`split_display` gives.
+        split at a ``" - "`` into a stripped artist without brackets and a stripped title;
+        the split is then what :func:`split_display` gives (which strips what it returns,
+        so a display may end in spaces the general mode strips from the line).
         """
         text = "".join(displays)
         if text.isascii() and "\t" not in text:
@@ -523,7 +526,7 @@ class _Reader:
                 or "[" in artists
                 or "]" in artists
                 or tuple(map(str.strip, names)) != names  # " " is the only space here
-                or tuple(map(str.lstrip, titles)) != titles
+                or tuple(map(str.strip, titles)) != titles
             ):
                 return names, titles
         pairs = list(map(split_display, displays))
