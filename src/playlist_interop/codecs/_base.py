@@ -8,11 +8,12 @@ import io
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO, Protocol, TypeAlias, runtime_checkable
+from typing import BinaryIO, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 
-from playlist_interop.model import Playlist, Track
+from playlist_interop.model import Album, ArtistCredit, Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_album
 
 __all__ = [
     "Codec",
@@ -24,6 +25,9 @@ __all__ = [
     "emit_warning",
     "open_source",
 ]
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 Source: TypeAlias = "str | os.PathLike[str] | bytes | BinaryIO"
 """What a codec reads: a path (``str`` or ``PathLike``), the file's bytes, or a binary stream."""
@@ -184,3 +188,35 @@ def gc_paused() -> Iterator[None]:
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()
+
+
+class BuiltOnLookup(dict[_K, _V], Generic[_K, _V]):
+    """Values built from their key on first look-up; at most ``limit`` are kept.
+
+    For values a read shares between its tracks (artist credits, albums): immutable and
+    equal by value, so sharing changes nothing but time and memory. Look-ups are plain
+    subscripts (``map(memo.__getitem__, keys)`` runs in C); a miss builds the value, and
+    past ``limit`` entries the memory starts afresh, so ever new keys stay bounded. An
+    exception from ``build`` propagates and nothing is kept.
+    """
+
+    def __init__(self, build: Callable[[_K], _V], limit: int) -> None:
+        super().__init__()
+        self._build = build
+        self._limit = limit
+
+    def __missing__(self, key: _K) -> _V:
+        if len(self) >= self._limit:
+            self.clear()
+        value = self[key] = self._build(key)
+        return value
+
+
+def sole_credit(name: str | None) -> tuple[ArtistCredit, ...]:
+    """The credits of a track by one artist: ``(ArtistCredit(name),)``, ``()`` for none."""
+    return (ArtistCredit(name),) if name else ()
+
+
+def plain_album(title: str) -> Album:
+    """``Album(title)``, without the constructor's converters."""
+    return assemble_album(title, (), None, None, EMPTY_MAPPING, None, ())

@@ -6,13 +6,14 @@ import enum
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from itertools import chain, compress, islice, repeat
-from operator import attrgetter, is_, itemgetter, mul
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain, islice, repeat
+from operator import attrgetter, itemgetter, mul
 from types import MappingProxyType
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from playlist_interop.codecs._base import (
+    BuiltOnLookup,
     FormatWarning,
     Loss,
     Source,
@@ -21,6 +22,8 @@ from playlist_interop.codecs._base import (
     emit_warning,
     gc_paused,
     open_source,
+    plain_album,
+    sole_credit,
     write_in_memory,
 )
 from playlist_interop.codecs._text import (
@@ -41,8 +44,8 @@ from playlist_interop.codecs._winamp import (
     split_display,
 )
 from playlist_interop.errors import PlaylistFormatError
-from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_album, assemble_track
+from playlist_interop.model import Album, Image, Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
 from playlist_interop.types import DurationMs
 
 __all__ = ["M3U", "M3UCodec"]
@@ -145,9 +148,8 @@ def _cached_seconds(cache: dict[str, DurationMs | None], text: str) -> DurationM
     return value
 
 
-def _missing(found: list[Any]) -> list[int]:
-    """Indexes of the ``None`` items of ``found``, compared by identity (``__eq__`` is slow)."""
-    return list(compress(range(len(found)), map(is_, found, repeat(None))))
+class _NotCommon(Exception):
+    """A line that the fast mode of :class:`_Reader` leaves to the general mode."""
 
 
 def _durations(heads: Sequence[str]) -> list[DurationMs | None] | None:
@@ -272,12 +274,14 @@ class _Reader:
         self.trailer: list[str] = []
         self.group: str | None = None
         self.count = 0
-        self.credits: dict[str, tuple[ArtistCredit, ...]] = {}
-        """Artist credits by name: equal values, so tracks share them (bounded)."""
-        self.albums: dict[str, Album] = {}
-        """Albums without artists by title, shared like :attr:`credits`."""
-        self.album_lines: dict[str, Album] = {}
-        """The same albums by their whole ``#EXTALB:<title>`` line, for :meth:`_window`."""
+        self.credits = BuiltOnLookup(sole_credit, _CACHE_SIZE)
+        """``credits[name]``: the artist credit tuple for a name (``()`` for none), shared
+        by the tracks of one read."""
+        self.albums = BuiltOnLookup(plain_album, _CACHE_SIZE)
+        """``albums[title]``: an album without artists, shared like :attr:`credits`."""
+        self.album_lines = BuiltOnLookup(self._album_of_line, _CACHE_SIZE)
+        """The same albums by their whole ``#EXTALB:<title>`` line, for :meth:`_window`;
+        a line that is not one with a stripped, non-empty title raises :class:`_NotCommon`."""
         self.width = _FIRST_WINDOW  # entries :meth:`_run` tries next
         self.skip = 0  # run attempts to skip after a miss
         self.backoff = 1  # attempts to skip after the next miss
@@ -354,10 +358,10 @@ class _Reader:
                             artist, title = None, ""
                         else:
                             artist, title = split_display(display)
-                        artists = () if not artist else credits.get(artist) or self.credit(artist)
+                        artists = credits[artist]
                         album = None
                         if album_title is not None:
-                            album = albums.get(album_title) or self.album(album_title, None)
+                            album = albums[album_title]
                         group = self.group
                         # Normal-form values: assembled without Track's converters.
                         yield assemble_track(
@@ -487,7 +491,7 @@ class _Reader:
             map(
                 assemble_track,  # normal-form values, in the order of _TRACK_FIELDS
                 titles,
-                self._credits(names),
+                map(self.credits.__getitem__, names),
                 albums,
                 durations,
                 repeat(None),
@@ -532,55 +536,27 @@ class _Reader:
         pairs = list(map(split_display, displays))
         return [name for name, _ in pairs], [title for _, title in pairs]
 
-    def _credits(self, names: Sequence[str | None]) -> list[tuple[ArtistCredit, ...]]:
-        """The credit tuple of each artist name (``()`` for none), shared per name."""
-        get = cast("Callable[[str | None], tuple[ArtistCredit, ...] | None]", self.credits.get)
-        found = list(map(get, names))
-        for index in _missing(found):
-            name = names[index]
-            found[index] = self.credit(name) if name else ()
-        return found  # type: ignore[return-value]
-
     def _albums(self, lines: list[str]) -> list[Album] | None:
         """The album of each ``#EXTALB:<title>`` line, shared per line (see :attr:`album_lines`).
 
         ``None`` unless every line is such a line with a stripped, non-empty title.
         """
-        known = self.album_lines
-        found = list(map(known.get, lines))
-        for index in _missing(found):
-            line = lines[index]
-            title = line[8:]
-            if not line.startswith("#EXTALB:") or not title or title.strip() != title:
-                return None
-            if len(known) >= _CACHE_SIZE:
-                known.clear()
-            found[index] = known[line] = self.album(title, None)
-        return found  # type: ignore[return-value]
+        try:
+            return list(map(self.album_lines.__getitem__, lines))
+        except _NotCommon:
+            return None
 
-    def credit(self, name: str) -> tuple[ArtistCredit, ...]:
-        """``(ArtistCredit(name),)``, shared by the tracks of one read (see :attr:`credits`)."""
-        credits = self.credits
-        found = credits.get(name)
-        if found is None:
-            if len(credits) >= _CACHE_SIZE:
-                credits.clear()
-            found = credits[name] = (ArtistCredit(name),)
-        return found
+    def _album_of_line(self, line: str) -> Album:
+        title = line[8:]
+        if not line.startswith("#EXTALB:") or not title or title.strip() != title:
+            raise _NotCommon
+        return self.albums[title]
 
     def album(self, title: str, artist: str | None) -> Album:
-        """``Album(title, (ArtistCredit(artist),))``, shared like :meth:`credit`."""
+        """``Album(title, (ArtistCredit(artist),))``, shared like :attr:`credits`."""
         if artist is None:
-            albums = self.albums
-            found = albums.get(title)
-            if found is None:
-                if len(albums) >= _CACHE_SIZE:
-                    albums.clear()
-                found = albums[title] = assemble_album(
-                    title, (), None, None, EMPTY_MAPPING, None, ()
-                )
-            return found
-        return Album(title=title, artists=self.credit(artist))
+            return self.albums[title]
+        return Album(title=title, artists=self.credits[artist])
 
     def _directive(self, line: str, number: int, entry: _Entry) -> _Entry:
         match = _DIRECTIVE.match(line)
@@ -675,7 +651,7 @@ class _Reader:
             extras[ALBUM_ARTIST] = entry.album_artist
         return Track(
             title=title,
-            artists=self.credit(artist) if artist else (),
+            artists=self.credits[artist],
             album=album,
             duration_ms=entry.duration,
             locations=(location,),

@@ -43,14 +43,14 @@ import contextlib
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PureWindowsPath
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import attrs
 
-from playlist_interop.codecs._base import Loss
+from playlist_interop.codecs._base import BuiltOnLookup, Loss, plain_album, sole_credit
 from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
 from playlist_interop.types import DurationMs, MusicBrainzId, ProviderName, ProviderTrackId
 
@@ -74,7 +74,6 @@ __all__ = [
 ]
 
 XSPF_NS = "http://xspf.org/ns/0/"
-_V = TypeVar("_V")
 
 # --- value rules -------------------------------------------------------------------------
 
@@ -364,25 +363,6 @@ def classify_identifiers(identifiers: Sequence[str]) -> Identifiers:
     return isrc, _mbid(recording), provider_ids, tuple(other_ids)
 
 
-class _Built(dict[str, _V]):
-    """Values built from their key on first look-up; at most ``limit`` are kept."""
-
-    def __init__(self, build: Callable[[str], _V], limit: int) -> None:
-        super().__init__()
-        self._build = build
-        self._limit = limit
-
-    def __missing__(self, key: str) -> _V:
-        if len(self) >= self._limit:
-            self.clear()
-        value = self[key] = self._build(key)
-        return value
-
-
-def _sole_credit(name: str) -> tuple[ArtistCredit, ...]:
-    return (ArtistCredit(name),)
-
-
 class SharedValues:
     """Equal artist credits and albums built once per read, shared by the tracks.
 
@@ -393,9 +373,9 @@ class SharedValues:
     """
 
     def __init__(self, limit: int = 8192) -> None:
-        self.credits: Mapping[str, tuple[ArtistCredit, ...]] = _Built(_sole_credit, limit)
+        self.credits: Mapping[str, tuple[ArtistCredit, ...]] = BuiltOnLookup(sole_credit, limit)
         """``credits[name] == (ArtistCredit(name),)``."""
-        self.albums: Mapping[str, Album] = _Built(Album, limit)
+        self.albums: Mapping[str, Album] = BuiltOnLookup(plain_album, limit)
         """``albums[title] == Album(title)``."""
 
 
