@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playlist_interop.codecs import _text
-from playlist_interop.codecs._m3u import _TRACK_FIELDS, M3U, M3UCodec, _Reader
+from playlist_interop.codecs._m3u import M3U, M3UCodec, _Reader
 from playlist_interop.codecs._pls import PLS, PLSCodec
 from playlist_interop.codecs._text import decode_legacy, iter_line_batches, iter_lines
 from playlist_interop.codecs._winamp import format_seconds
@@ -330,11 +330,6 @@ def test_fast_writes_like_the_general_path(
         losses = codec._write_stream(playlist, playlist.tracks, out, fast=fast)
         written.append((out.getvalue(), losses))
     assert written[0] == written[1]
-
-
-def test_the_m3u_reader_knows_the_order_of_track_fields() -> None:
-    # _Reader._window passes them positionally, to construct tracks in bulk
-    assert tuple(field.name for field in attrs.fields(Track)) == _TRACK_FIELDS
 
 
 def test_long_runs_of_common_m3u_entries_read_like_the_general_mode() -> None:

@@ -13,7 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from playlist_interop.model import Album, ArtistCredit, Image, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_album, assemble_track
+from playlist_interop.model._track import (
+    EMPTY_MAPPING,
+    assemble_album,
+    assemble_track,
+    assemble_tracks,
+)
 from playlist_interop.types import DurationMs
 
 texts = st.text(max_size=12)
@@ -111,3 +116,29 @@ def test_assemble_album_equals_the_constructor(values: tuple[Any, ...]) -> None:
         assert mine == theirs
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         assembled.title = "other"  # type: ignore[misc]
+
+
+entries = st.tuples(
+    texts,
+    st.lists(credits, max_size=2).map(tuple),
+    st.none() | st.builds(Album, texts),
+    optional_ints,
+    st.lists(texts, max_size=2).map(tuple),
+)
+
+
+@given(st.lists(entries, max_size=5), frozen)
+def test_assemble_tracks_builds_each_entry_as_the_constructor_does(
+    rows: list[tuple[Any, ...]], extras: Any
+) -> None:
+    columns = list(zip(*rows, strict=True)) or [(), (), (), (), ()]
+    assembled = assemble_tracks(*columns, extras=extras)
+    built = [
+        Track(title, artists, album, duration, locations=where, extras=extras)
+        for title, artists, album, duration, where in rows
+    ]
+    assert assembled == built
+    assert all(type(track) is Track for track in assembled)
+    for mine, theirs in zip(assembled, built, strict=True):
+        for field in attrs.fields(Track):
+            assert type(getattr(mine, field.name)) is type(getattr(theirs, field.name))

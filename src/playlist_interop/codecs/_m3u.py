@@ -45,7 +45,7 @@ from playlist_interop.codecs._winamp import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, Image, Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_track, assemble_tracks
 from playlist_interop.types import DurationMs
 
 __all__ = ["M3U", "M3UCodec"]
@@ -77,12 +77,6 @@ _MAX_BACKOFF = 64
 _SECONDS = r"#EXTINF:-?[0-9]{1,12}(?:\.[0-9]{1,9})?"
 _HEADS = re.compile(f"{_SECONDS}(?:,{_SECONDS})*")  # "#EXTINF:<seconds>" joined by ","
 _LONG_FRACTION = re.compile(r"\.[0-9]{10}")  # more decimals than parse_seconds reads
-_TRACK_FIELDS = (
-    *("title", "artists", "album", "duration_ms", "isrc", "track_number", "disc_number"),
-    *("explicit", "provider_ids", "locations", "image", "musicbrainz_recording_id", "genres"),
-    "extras",
-)
-"""``Track``'s fields in order: :meth:`_Reader._window` passes them positionally."""
 
 
 class _Unknown(enum.Enum):
@@ -487,25 +481,8 @@ class _Reader:
         names, titles = self._split(displays)
         group = self.group
         extras = EMPTY_MAPPING if group is None else MappingProxyType({GROUP: group})
-        return list(
-            map(
-                assemble_track,  # normal-form values, in the order of _TRACK_FIELDS
-                titles,
-                map(self.credits.__getitem__, names),
-                albums,
-                durations,
-                repeat(None),
-                repeat(None),
-                repeat(None),
-                repeat(None),
-                repeat(EMPTY_MAPPING),
-                zip(places),
-                repeat(None),
-                repeat(None),
-                repeat(()),
-                repeat(extras),
-            )
-        )
+        credits = map(self.credits.__getitem__, names)
+        return assemble_tracks(titles, credits, albums, durations, zip(places), extras=extras)
 
     @staticmethod
     def _split(displays: Sequence[str]) -> tuple[Sequence[str | None], Sequence[str]]:
