@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from playlist_interop.codecs import _text
 from playlist_interop.codecs._m3u import M3U, M3UCodec, _Reader
 from playlist_interop.codecs._pls import PLS, PLSCodec
-from playlist_interop.codecs._text import decode_legacy, iter_line_batches, iter_lines
+from playlist_interop.codecs._text import decode_legacy, find_control, iter_line_batches, iter_lines
 from playlist_interop.codecs._winamp import format_seconds
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
@@ -121,7 +121,7 @@ def test_chunk_size_changes_nothing(
 def test_batches_are_the_lines_with_their_numbers() -> None:
     data = "one\r\ntwo\rthree\n\nfive\u2028still five\x0cstill\n".encode()
     batches = list(iter_line_batches(io.BytesIO(data), codec="test"))
-    flat = [(first + i, line) for first, lines in batches for i, line in enumerate(lines)]
+    flat = [(first + i, line) for first, lines, _ in batches for i, line in enumerate(lines)]
     assert flat == list(iter_lines(io.BytesIO(data), codec="test"))
     assert [line for _, line in flat] == [
         "one",
@@ -138,9 +138,31 @@ def test_a_fallback_is_reported_after_the_lines_before_it() -> None:
     batches = iter_line_batches(
         io.BytesIO(data), codec="test", on_fallback=lambda line, _: seen.append(("fallback", line))
     )
-    for first, lines in batches:
+    for first, lines, _ in batches:
         seen.append((first, lines))
     assert seen == [(1, ["one", "two"]), ("fallback", 3), (3, ["d\xe9j\xe0", "four"])]
+
+
+@pytest.mark.parametrize(
+    ("data", "controls"),
+    [
+        (b"plain\r\ncrlf\rcr\n\ttab\xc3\xa9\n", False),
+        (b"d\xe9j\xe0 latin-1\r\n", False),
+        (b"\xff\xfe" + "utf-16 \u00e9\r\n".encode("utf-16-le"), False),
+        (b"bell\x07\n", True),
+        (b"del\x7f\n", True),
+        (b"vt\x0b\n", True),
+        (b"ff\x0c and latin-1 \xe9\n", True),
+        (b"\xff\xfe" + "unit separator \x1f\n".encode("utf-16-le"), True),
+    ],
+)
+def test_batches_tell_whether_a_line_may_hold_a_control_character(
+    data: bytes, controls: bool
+) -> None:
+    batches = list(iter_line_batches(io.BytesIO(data), codec="test"))
+    assert any(flag for _, _, flag in batches) is controls
+    found = any(find_control(line) is not None for _, lines, _ in batches for line in lines)
+    assert found is controls
 
 
 def test_a_long_line_raises_after_the_lines_before_it() -> None:

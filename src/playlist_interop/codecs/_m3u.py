@@ -27,7 +27,6 @@ from playlist_interop.codecs._base import (
     write_in_memory,
 )
 from playlist_interop.codecs._text import (
-    any_control,
     find_control,
     head_text,
     iter_line_batches,
@@ -313,8 +312,7 @@ class _Reader:
         duration: DurationMs | None = None
         display: str | None = None
         album_title: str | None = None
-        for first, batch in batches:
-            controls = any_control(batch)
+        for first, batch, controls in batches:
             size = len(batch)
             index = 0
             while index < size:

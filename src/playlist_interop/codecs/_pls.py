@@ -17,7 +17,7 @@ from playlist_interop.codecs._base import (
     open_source,
     write_in_memory,
 )
-from playlist_interop.codecs._text import any_control, find_control, head_text, iter_line_batches
+from playlist_interop.codecs._text import find_control, head_text, iter_line_batches
 from playlist_interop.codecs._winamp import (
     ARTISTS_IN_TITLE,
     ISRC_LOSS,
@@ -112,8 +112,8 @@ class _Reader:
         header_missing_reported = False
         junk_reported = False
         any_key = False
-        for first, batch in iter_line_batches(stream, codec=_NAME, strict=self.strict):
-            controls = any_control(batch)  # else no line needs the check below
+        batches = iter_line_batches(stream, codec=_NAME, strict=self.strict)
+        for first, batch, controls in batches:  # no controls: no line needs the check below
             for number, raw in enumerate(batch, first):
                 line = raw.strip()
                 if not line or line[0] in ";#":

@@ -8,7 +8,7 @@ Shared by the text codecs (M3U, PLS, CSV). The API is small on purpose:
 - :func:`decode_legacy` decodes bytes as Windows-1252 (Latin-1 for the five bytes
   Windows-1252 leaves undefined), the usual encoding of old ``.m3u`` and ``.pls`` files.
 - :func:`find_control` finds a control character that has no place in playlist text;
-  :func:`any_control` tells quickly whether a batch of lines has one.
+  :func:`iter_line_batches` tells with each batch whether any of its lines may have one.
 
 Encoding rules of :func:`iter_lines`:
 
@@ -39,7 +39,6 @@ from playlist_interop.errors import PlaylistFormatError
 
 __all__ = [
     "MAX_LINE_BYTES",
-    "any_control",
     "decode_legacy",
     "find_control",
     "head_text",
@@ -69,7 +68,10 @@ _WINDOWS_1252 = {
 _LEGACY_TABLE = str.maketrans({chr(byte): char for byte, char in _WINDOWS_1252.items()})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_CONTROL_BYTES = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])  # the same, as bytes
+_CONTROL_TABLE = bytes(  # zero for those bytes, and CR: in a block of lines it ends one
+    0 if byte in {*range(0x09), *range(0x0B, 0x0D), *range(0x0E, 0x20), 0x7F} else 1
+    for byte in range(256)
+)
 
 
 def decode_legacy(raw: bytes) -> str:
@@ -86,14 +88,16 @@ def find_control(text: str) -> int | None:
     return None if match is None else match.start()
 
 
-def any_control(texts: list[str]) -> bool:
-    """Whether :func:`find_control` finds something in any of ``texts``.
+def _has_control(block: bytes) -> bool:
+    """Whether a block of whole lines (UTF-8, or 8-bit text) holds what :func:`find_control`
+    finds.
 
-    One pass over their UTF-8 bytes, several times faster than ``str.isprintable``: in
-    UTF-8, C0 controls and DEL are single bytes that no other character contains.
+    One ``translate`` and one ``memchr`` over the bytes, several times faster than
+    :meth:`str.isprintable`: in UTF-8, C0 controls and DEL are single bytes that no other
+    character contains, Windows-1252 and Latin-1 decode those bytes to themselves and no
+    other byte to them, and every CR in a block ends a line.
     """
-    data = "".join(texts).encode("utf-8", "surrogatepass")
-    return len(data.translate(None, _CONTROL_BYTES)) != len(data)
+    return b"\x00" in block.translate(_CONTROL_TABLE)
 
 
 def _detect(head: bytes) -> tuple[str | None, int]:
@@ -157,17 +161,19 @@ def _too_long(max_line_bytes: int, codec: str, line: int) -> PlaylistFormatError
     return PlaylistFormatError(f"line longer than {max_line_bytes} bytes", codec=codec, line=line)
 
 
-def _raw_blocks(chunks: Iterator[bytes], max_line_bytes: int, codec: str) -> Iterator[bytes]:
+def _raw_blocks(
+    chunks: Iterator[bytes], max_line_bytes: int, codec: str, delivered: Callable[[], int]
+) -> Iterator[bytes]:
     """Cut chunks into blocks of whole lines, each line still ending in CR, LF or CRLF.
 
     Only the last block (the file's last line, when it has no line end) lacks one. A CRLF
     split across chunks stays one line end. Errors come in line order: a block is cut
     short before a line longer than ``max_line_bytes`` and the error raised after it, so
-    a caller sees every line before the long one first.
+    a caller sees every line before the long one first. ``delivered()`` is the number of
+    lines in the blocks yielded so far: lines are counted only for an error's number.
     """
     rest = b""
     skip_lf = False
-    line_number = 0  # lines in the blocks yielded so far
     for chunk in chunks:
         if not chunk:
             continue
@@ -182,26 +188,28 @@ def _raw_blocks(chunks: Iterator[bytes], max_line_bytes: int, codec: str) -> Ite
             end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
             block, rest = data[:end], data[end:]
             skip_lf = end == len(data) and data.endswith(b"\r")
-            count = block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
         else:
             end = data.rfind(b"\n") + 1
             block, rest = data[:end], data[end:]
-            count = block.count(b"\n")
         if len(rest) > max_line_bytes:
-            raise _too_long(max_line_bytes, codec, line_number + count + 1)
+            raise _too_long(max_line_bytes, codec, delivered() + _line_count(block) + 1)
         if len(block) > max_line_bytes:
             offset = 0
-            for index, line in enumerate(block.splitlines(keepends=True)):
+            for line in block.splitlines(keepends=True):
                 if len(line.rstrip(b"\r\n")) > max_line_bytes:
                     if offset:
-                        yield block[:offset]
-                    raise _too_long(max_line_bytes, codec, line_number + index + 1)
+                        yield block[:offset]  # delivered() then counts its lines
+                    raise _too_long(max_line_bytes, codec, delivered() + 1)
                 offset += len(line)
-        line_number += count
         if block:
             yield block
     if rest:
         yield rest
+
+
+def _line_count(block: bytes) -> int:
+    """Lines in a block of whole lines (CR, LF and CRLF each end one)."""
+    return block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
 
 
 def _split(text: str) -> list[str]:
@@ -226,8 +234,11 @@ def iter_line_batches(
     utf8_declared: bool = False,
     on_fallback: Callable[[int, str], None] | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
-) -> Iterator[tuple[int, list[str]]]:
-    """Yield ``(number of the first line, lines)`` batches of ``stream``'s lines.
+) -> Iterator[tuple[int, list[str], bool]]:
+    """Yield ``(number of the first line, lines, controls)`` batches of ``stream``'s lines.
+
+    ``controls`` is false when no line of the batch has a character :func:`find_control`
+    finds, so that a caller need not look for one line by line.
 
     The same lines, numbers, errors and ``on_fallback`` calls as :func:`iter_lines`, in
     the same order relative to the lines (a batch ends where ``on_fallback`` is called or
@@ -251,7 +262,12 @@ def iter_line_batches(
         replaced = not strict  # the decoder put U+FFFD for invalid bytes
     fallback_seen = False
     number = 1
-    for block in _raw_blocks(chunks, max_line_bytes, codec):
+
+    def delivered() -> int:  # lines in the batches so far: their blocks' lines
+        return number - 1
+
+    for block in _raw_blocks(chunks, max_line_bytes, codec, delivered):
+        controls = _has_control(block)
         try:
             lines = _split(block.decode("utf-8"))
         except UnicodeDecodeError:
@@ -263,7 +279,7 @@ def iter_line_batches(
                 except UnicodeDecodeError as exc:
                     if strict and declared:
                         if lines:
-                            yield number, lines
+                            yield number, lines, controls
                         raise PlaylistFormatError(
                             f"invalid {(encoding or 'utf-8').upper()} text: {exc.reason}",
                             codec=codec,
@@ -275,7 +291,7 @@ def iter_line_batches(
                     fallback_seen = True
                     if on_fallback is not None:
                         if len(lines) > 1:
-                            yield number, lines[:-1]
+                            yield number, lines[:-1], controls
                             number += len(lines) - 1
                             del lines[:-1]
                         on_fallback(number, "windows-1252")
@@ -285,12 +301,12 @@ def iter_line_batches(
                 fallback_seen = True
                 if on_fallback is not None:
                     if first:
-                        yield number, lines[:first]
+                        yield number, lines[:first], controls
                         number += first
                         del lines[:first]
                     on_fallback(number, "replacement characters")
         if lines:
-            yield number, lines
+            yield number, lines, controls
             number += len(lines)
 
 
@@ -329,7 +345,7 @@ def iter_lines(
         on_fallback=on_fallback,
         max_line_bytes=max_line_bytes,
     )
-    for first, lines in batches:
+    for first, lines, _ in batches:
         if keep_ends:
             for number, line in enumerate(lines, first):
                 yield number, line + "\n"
