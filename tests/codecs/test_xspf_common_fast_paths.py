@@ -10,6 +10,7 @@ from pathlib import PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -273,6 +274,8 @@ def test_plain_track_objects_read_as_the_general_path_reads_them(obj: Any) -> No
     except PlaylistFormatError as exc:  # pragma: no cover - only when the fast path is wrong
         pytest.fail(f"the fast path accepted what strict mode refuses: {exc}")
     assert plain == general
+    for field in attrs.fields(Track):  # the same normal form too, not only equal values
+        assert type(getattr(plain, field.name)) is type(getattr(general, field.name)), field.name
 
 
 @pytest.mark.parametrize("value", ["\xa0", ["\xa0"], ["a\u3000", "b"], [" http://x "]])

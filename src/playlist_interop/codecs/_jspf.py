@@ -7,6 +7,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from playlist_interop.codecs._base import (
@@ -38,7 +39,12 @@ from playlist_interop.codecs._xspf_common import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING
+from playlist_interop.model._track import (
+    EMPTY_MAPPING,
+    assemble_track,
+    freeze_mapping,
+    normalise_isrc,
+)
 from playlist_interop.types import DurationMs
 
 __all__ = ["JSPF", "JspfCodec"]
@@ -537,17 +543,21 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
         if identifiers is None:
             return None
         isrc, recording, provider_ids, others = classify_identifiers(identifiers)
-    return Track(
-        title=title or "",
-        artists=shared.credits[creator] if creator else (),
-        album=shared.albums[album] if album else None,
-        duration_ms=duration,
-        isrc=isrc,
-        track_number=track_num,
-        provider_ids=provider_ids,
-        locations=locations,
-        musicbrainz_recording_id=recording,
-        extras={"xspf.identifiers": others} if others else EMPTY_MAPPING,
+    return assemble_track(  # normal-form values, as Track(...) would make them
+        title or "",
+        shared.credits[creator] if creator else (),
+        shared.albums[album] if album else None,
+        duration,
+        normalise_isrc(isrc),
+        track_num,
+        None,
+        None,
+        freeze_mapping(provider_ids),
+        locations,
+        None,
+        recording,
+        (),
+        MappingProxyType({"xspf.identifiers": others}) if others else EMPTY_MAPPING,
     )
 
 

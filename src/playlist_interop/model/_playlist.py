@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from playlist_interop.model._track import Image, Track, _freeze_mapping
+from playlist_interop.model._track import Image, Track, freeze_mapping
 from playlist_interop.types import ProviderName, ProviderPlaylistId
 
 __all__ = ["Playlist", "ProviderRef"]
@@ -58,7 +58,7 @@ class Playlist:
     """Where the playlist lives at a provider, if it came from one."""
     location: str | None = None
     """Where the playlist itself can be found (a file path or URL)."""
-    extras: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze_mapping)
+    extras: Mapping[str, Any] = attrs.field(factory=dict, converter=freeze_mapping)
     """Anything the source carries that the model has no field for."""
 
     def __len__(self) -> int:

@@ -24,7 +24,8 @@ __all__ = [
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
-def _freeze_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
+def freeze_mapping(value: Mapping[Any, Any] | None) -> Mapping[Any, Any]:
+    """The model's normal form of a mapping field: frozen, the shared empty one when empty."""
     # Hot path of every codec: share one empty proxy and never re-copy a frozen mapping.
     if not value:
         return _EMPTY
@@ -47,7 +48,8 @@ def _strings(value: Iterable[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _normalise_isrc(value: str | None) -> Isrc | None:
+def normalise_isrc(value: str | None) -> Isrc | None:
+    """The model's normal form of an ISRC: upper case without dashes or spaces."""
     if value is None:
         return None
     cleaned = value.replace("-", "").replace(" ", "").strip().upper()
@@ -62,7 +64,7 @@ class ArtistCredit:
     """The artist's name as credited."""
     role: str | None = None
     """``"main"``, ``"featured"``, ``"remixer"``, ``"composer"``... or ``None`` when unknown."""
-    provider_ids: Mapping[ProviderName, str] = attrs.field(factory=dict, converter=_freeze_mapping)
+    provider_ids: Mapping[ProviderName, str] = attrs.field(factory=dict, converter=freeze_mapping)
     """Ids of this artist at each provider."""
     musicbrainz_id: MusicBrainzId | None = None
     """MusicBrainz artist id, when known."""
@@ -94,7 +96,7 @@ class Album:
     """Release date as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
     upc: str | None = None
     """Barcode of the release, when known."""
-    provider_ids: Mapping[ProviderName, str] = attrs.field(factory=dict, converter=_freeze_mapping)
+    provider_ids: Mapping[ProviderName, str] = attrs.field(factory=dict, converter=freeze_mapping)
     """Ids of this album at each provider."""
     musicbrainz_id: MusicBrainzId | None = None
     """MusicBrainz release id, when known."""
@@ -119,7 +121,7 @@ class Track:
     """The release, when known."""
     duration_ms: DurationMs | None = None
     """Length in milliseconds."""
-    isrc: Isrc | None = attrs.field(default=None, converter=_normalise_isrc)
+    isrc: Isrc | None = attrs.field(default=None, converter=normalise_isrc)
     """ISRC, normalised to upper case without dashes."""
     track_number: int | None = None
     """Position on its disc."""
@@ -128,7 +130,7 @@ class Track:
     explicit: bool | None = None
     """Explicit-lyrics flag, when the source says."""
     provider_ids: Mapping[ProviderName, ProviderTrackId] = attrs.field(
-        factory=dict, converter=_freeze_mapping
+        factory=dict, converter=freeze_mapping
     )
     """Ids at each provider: ``{"spotify": "4uLU6hMCjMI75M1A2tKUQC"}``."""
     locations: tuple[str, ...] = attrs.field(default=(), converter=_strings)
@@ -139,7 +141,7 @@ class Track:
     """MusicBrainz recording id, when known."""
     genres: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     """Genres or tags, in source order."""
-    extras: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze_mapping)
+    extras: Mapping[str, Any] = attrs.field(factory=dict, converter=freeze_mapping)
     """Anything the source carries that the model has no field for, by source-specific key."""
 
     @property
