@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -167,13 +168,13 @@ def test_strict_mode_refuses_and_lenient_mode_warns(body: str, message: str) -> 
 
 
 def test_version_and_namespace_rules() -> None:
-    for attrs in (
+    for root_attrs in (
         'version="2" ' + NS,
         NS,
         'version="1"',
         'version="1" xmlns="http://xspf.org/ns/1/"',
     ):
-        data = doc("<trackList/>", playlist_attrs=attrs)
+        data = doc("<trackList/>", playlist_attrs=root_attrs)
         with pytest.raises(PlaylistFormatError):
             XSPF.read(data, strict=True)
         _playlist, seen = warnings_of(data)
@@ -368,6 +369,8 @@ TRACK_CHILDREN = [
     "<location>http://x/a b</location>",
     "<location>%zz</location>",
     "<identifier>isrc:USRC17607839</identifier>",
+    "<identifier>urn:isrc:us-rc1-76-07839</identifier>",
+    "<identifier>spotify:track:4uLU6hMCjMI75M1A2tKUQC</identifier>",
     "<identifier> urn:x:1 </identifier>",
     "<identifier>https://musicbrainz.org/recording/bded3a41-acd7-42ff-9402-cb59e35be8f4</identifier>",
     "<title>T &amp; U</title>",
@@ -421,5 +424,8 @@ def test_plain_tracks_read_as_the_general_path_reads_them(
     if plain is None:
         return
     # A plain track has nothing to report: strict mode reads it, and reads the same track.
-    assert reader.track(element) == plain
+    general = reader.track(element)
+    assert general == plain
+    for field in attrs.fields(Track):  # the same normal form too, not only equal values
+        assert type(getattr(plain, field.name)) is type(getattr(general, field.name)), field.name
     assert XSPF.read(data, strict=True).tracks == (plain,)

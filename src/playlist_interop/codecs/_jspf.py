@@ -7,7 +7,6 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from playlist_interop.codecs._base import (
@@ -26,7 +25,7 @@ from playlist_interop.codecs._xspf_common import (
     SharedValues,
     XspfPlaylist,
     XspfTrack,
-    classify_identifiers,
+    assemble_plain_track,
     format_date_time,
     parse_date_time,
     plain_track_fields,
@@ -39,12 +38,6 @@ from playlist_interop.codecs._xspf_common import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
-from playlist_interop.model._track import (
-    EMPTY_MAPPING,
-    assemble_track,
-    freeze_mapping,
-    normalise_isrc,
-)
 from playlist_interop.types import DurationMs
 
 __all__ = ["JSPF", "JspfCodec"]
@@ -534,30 +527,13 @@ def _plain_track(obj: Any, shared: SharedValues) -> Track | None:
     locations = _plain_uris(get("location"))
     if locations is None:
         return None
-    isrc = recording = None
-    provider_ids: Mapping[Any, Any] = EMPTY_MAPPING
-    others: Any = None
     identifiers = get("identifier")
     if identifiers is not None:
         identifiers = _plain_uris(identifiers)
         if identifiers is None:
             return None
-        isrc, recording, provider_ids, others = classify_identifiers(identifiers)
-    return assemble_track(  # normal-form values, as Track(...) would make them
-        title or "",
-        shared.credits[creator] if creator else (),
-        shared.albums[album] if album else None,
-        duration,
-        normalise_isrc(isrc),
-        track_num,
-        None,
-        None,
-        freeze_mapping(provider_ids),
-        locations,
-        None,
-        recording,
-        (),
-        MappingProxyType({"xspf.identifiers": others}) if others else EMPTY_MAPPING,
+    return assemble_plain_track(
+        shared, title, creator, album, duration, track_num, locations, identifiers or ()
     )
 
 

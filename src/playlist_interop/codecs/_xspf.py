@@ -29,7 +29,7 @@ from playlist_interop.codecs._xspf_common import (
     SharedValues,
     XspfPlaylist,
     XspfTrack,
-    classify_identifiers,
+    assemble_plain_track,
     format_date_time,
     parse_date_time,
     parse_non_negative_int,
@@ -42,7 +42,6 @@ from playlist_interop.codecs._xspf_common import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING
 
 __all__ = ["XSPF", "XspfCodec"]
 
@@ -263,33 +262,15 @@ class _Reader:
                 values[name] = number
             else:
                 values[name] = text
-        shared = self.shared
-        title = values.get("title")
-        creator = values.get("creator")
-        album = values.get("album")
-        if not identifiers:
-            return Track(
-                title=title or "",
-                artists=shared.credits[creator] if creator else (),
-                album=shared.albums[album] if album else None,
-                duration_ms=values.get("duration"),
-                track_number=values.get("trackNum"),
-                provider_ids=EMPTY_MAPPING,
-                locations=tuple(locations),
-                extras=EMPTY_MAPPING,
-            )
-        isrc, recording, provider_ids, others = classify_identifiers(identifiers)
-        return Track(
-            title=title or "",
-            artists=shared.credits[creator] if creator else (),
-            album=shared.albums[album] if album else None,
-            duration_ms=values.get("duration"),
-            isrc=isrc,
-            track_number=values.get("trackNum"),
-            provider_ids=provider_ids,
-            locations=tuple(locations),
-            musicbrainz_recording_id=recording,
-            extras={"xspf.identifiers": others} if others else EMPTY_MAPPING,
+        return assemble_plain_track(
+            self.shared,
+            values.get("title"),
+            values.get("creator"),
+            values.get("album"),
+            values.get("duration"),
+            values.get("trackNum"),
+            tuple(locations),
+            identifiers,
         )
 
     def track(self, element: etree._Element) -> Track:

@@ -45,6 +45,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import PureWindowsPath
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
@@ -52,6 +53,12 @@ import attrs
 
 from playlist_interop.codecs._base import BuiltOnLookup, Loss, plain_album, sole_credit
 from playlist_interop.model import Album, ArtistCredit, Image, Playlist, Track
+from playlist_interop.model._track import (
+    EMPTY_MAPPING,
+    assemble_track,
+    freeze_mapping,
+    normalise_isrc,
+)
 from playlist_interop.types import DurationMs, MusicBrainzId, ProviderName, ProviderTrackId
 
 __all__ = [
@@ -61,6 +68,7 @@ __all__ = [
     "SharedValues",
     "XspfPlaylist",
     "XspfTrack",
+    "assemble_plain_track",
     "classify_identifiers",
     "parse_date_time",
     "parse_non_negative_int",
@@ -377,6 +385,47 @@ class SharedValues:
         """``credits[name] == (ArtistCredit(name),)``."""
         self.albums: Mapping[str, Album] = BuiltOnLookup(plain_album, limit)
         """``albums[title] == Album(title)``."""
+
+
+def assemble_plain_track(  # noqa: PLR0917 - the fields of a plain track
+    shared: SharedValues,
+    title: str | None,
+    creator: str | None,
+    album: str | None,
+    duration: DurationMs | None,
+    track_number: int | None,
+    locations: tuple[str, ...],
+    identifiers: Sequence[str] = (),
+) -> Track:
+    """The track of a plain XSPF or JSPF track, which has only these fields, each valid.
+
+    What :func:`track_from_fields` builds from the same fields, without ``Track``'s
+    converters: the values are put in the model's normal form here.
+    """
+    isrc = recording = None
+    provider_ids: Mapping[ProviderName, ProviderTrackId] = EMPTY_MAPPING
+    extras: Mapping[str, Any] = EMPTY_MAPPING
+    if identifiers:
+        isrc, recording, ids, others = classify_identifiers(identifiers)
+        provider_ids = freeze_mapping(ids)
+        if others:
+            extras = MappingProxyType({"xspf.identifiers": others})
+    return assemble_track(
+        title or "",
+        shared.credits[creator] if creator else (),
+        shared.albums[album] if album else None,
+        duration,
+        normalise_isrc(isrc),
+        track_number,
+        None,
+        None,
+        provider_ids,
+        locations,
+        None,
+        recording,
+        (),
+        extras,
+    )
 
 
 def track_from_fields(fields: XspfTrack, shared: SharedValues | None = None) -> Track:
