@@ -40,6 +40,7 @@ from playlist_interop.codecs._winamp import (
     format_seconds,
     join_display,
     parse_seconds,
+    plain_shape,
     split_display,
 )
 from playlist_interop.errors import PlaylistFormatError
@@ -733,22 +734,11 @@ class _PlainRuns:
         milliseconds, exact = _MILLISECONDS, _EXACT_MS
         breaks = -1  # entries are joined by one line end fewer than there are entries
         for track in islice(source, _RUN):
-            locations = track.locations
-            artists = track.artists
-            if (
-                len(locations) != 1
-                or len(artists) > 1
-                or track.extras
-                or track.genres
-                or track.image is not None
-                or track.track_number is not None
-                or track.disc_number is not None
-                or track.explicit is not None
-                or track.provider_ids
-                or track.musicbrainz_recording_id
-            ):
+            location = plain_shape(track)
+            if location is None:
                 return entries, taken, breaks, track
-            location = locations[0].strip(" ")
+            artists = track.artists
+            location = location.strip(" ")
             if not location or location[0] == "#":
                 return entries, taken, breaks, track
             title = track.title

@@ -31,6 +31,7 @@ __all__ = [
     "needs_cleaning",
     "parse_seconds",
     "plain_location",
+    "plain_shape",
     "split_display",
 ]
 
@@ -48,12 +49,12 @@ _NUMBER = re.compile(r"[+-]?\d{1,12}(?:\.\d{1,9})?")
 _LINE_BREAKS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
 
 
-def plain_location(track: Track) -> str | None:
-    """The stripped location of a track M3U and PLS writers can take on their fast path.
+def plain_shape(track: Track) -> str | None:
+    """The location of a track of the shape M3U and PLS writers take on their fast path.
 
     ``None`` unless the track has exactly one location, at most one artist credit and none
-    of the fields these formats cannot carry, with printable title and location (what the
-    rest of each writer's fast path checks is its own).
+    of the fields these formats cannot carry (what else each writer's fast path checks is
+    its own).
     """
     locations = track.locations
     if (
@@ -69,8 +70,14 @@ def plain_location(track: Track) -> str | None:
         or track.musicbrainz_recording_id
     ):
         return None
-    location = locations[0]
-    if not (track.title.isprintable() and location.isprintable()):
+    return locations[0]
+
+
+def plain_location(track: Track) -> str | None:
+    """The stripped location of a track of :func:`plain_shape` with a printable title and
+    location; ``None`` for any other track."""
+    location = plain_shape(track)
+    if location is None or not (track.title.isprintable() and location.isprintable()):
         return None
     return location.strip()
 
