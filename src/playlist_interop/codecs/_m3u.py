@@ -457,7 +457,7 @@ class _Reader:
         window = lines[start : start + count * period]
         infs = window[::period]
         places = window[period - 1 :: period]
-        if "" in places or list(map(str.strip, places)) != places:
+        if not all(places) or list(map(str.strip, places)) != places:
             return None
         joined = "\n".join(infs)
         if joined.count("\n#EXTINF:") != count - 1 or '"' in joined or "=" in joined:
@@ -466,7 +466,7 @@ class _Reader:
         if "#" in joined and (joined[0] == "#" or "\n#" in joined):  # "#": one fast scan
             return None
         heads, commas, displays = zip(*map(str.partition, infs, repeat(",")), strict=True)
-        if "" in commas:
+        if commas.count(",") != count:  # partition gives its separator object: compared by identity
             return None
         durations = _durations(heads)
         if durations is None:
@@ -499,8 +499,8 @@ class _Reader:
             )
             artists = "".join(names)
             if not (
-                "" in separators
-                or "" in names
+                separators.count(" - ") != len(separators)
+                or not all(names)
                 or "(" in artists
                 or ")" in artists
                 or "[" in artists
