@@ -19,9 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playlist_interop.codecs import Codec, FormatWarning, _asx, _wpl
+from playlist_interop.codecs._xspf_common import LossCounter
 from playlist_interop.codecs.asx import ASX, parse_time
 from playlist_interop.codecs.wpl import WPL
 from playlist_interop.errors import PlaylistFormatError
+from playlist_interop.model import Album, ArtistCredit, Track
 
 Outcome = tuple[str, tuple[tuple[str, int | None], ...]]
 
@@ -307,3 +309,58 @@ def test_wpl_release_keeps_a_long_seq_bounded_and_its_last_tail_checked() -> Non
     with _wpl_general_only():
         assert _outcomes(WPL, data) == fast
     assert "may only contain elements" in str(fast[0][1])
+
+
+def _reference_losses(track: Any, carried: frozenset[str], extras: frozenset[str]) -> list[str]:
+    """The rule record_track_losses implements, written plainly."""
+    fields = [
+        *("artists", "album", "duration_ms", "isrc", "track_number", "disc_number", "explicit"),
+        *("provider_ids", "image", "musicbrainz_recording_id", "genres"),
+    ]
+    lost = [
+        field
+        for field in fields
+        if field not in carried and getattr(track, field) not in (None, (), {})
+    ]
+    if "artists" in carried and len(track.artists) > 1:
+        lost.append("artists")
+    if "artists" in carried and any(
+        a.role or a.provider_ids or a.musicbrainz_id for a in track.artists
+    ):
+        lost.append("artists.details")
+    if "locations" in carried and len(track.locations) > 1 and "locations[]" not in carried:
+        lost.append("locations")
+    lost += [f"extras.{key}" for key in track.extras if key not in extras]
+    return lost
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    track=st.builds(
+        Track,
+        title=st.just("t"),
+        artists=st.lists(
+            st.builds(ArtistCredit, st.just("a"), role=st.none() | st.just("main")), max_size=2
+        ).map(tuple),
+        album=st.none() | st.builds(Album, st.sampled_from(["", "B"])),
+        duration_ms=st.none() | st.integers(0, 10),
+        isrc=st.none() | st.just("USRC17607839"),
+        track_number=st.none() | st.integers(0, 3),
+        explicit=st.none() | st.booleans(),
+        provider_ids=st.sampled_from([{}, {"spotify": "x"}]),
+        locations=st.lists(st.just("x.mp3"), max_size=2).map(tuple),
+        genres=st.sampled_from([(), ("Rock",)]),
+        extras=st.sampled_from([{}, {"wpl.attributes": {}}, {"other": 1}]),
+    ),
+    carried=st.sampled_from([_wpl._CARRIED, _asx._ENTRY_CARRIED, frozenset()]),
+)
+def test_record_track_losses_follows_its_rule(track: Track, carried: frozenset[str]) -> None:
+    extras = frozenset({"wpl.attributes"})
+    losses = LossCounter()
+    _asx.record_track_losses(track, carried, extras, losses)
+    expected = LossCounter()
+    for field in _reference_losses(track, carried, extras):
+        expected.track(field)
+    assert sorted((loss.field, loss.tracks) for loss in losses.losses()) == sorted(
+        (loss.field, loss.tracks) for loss in expected.losses()
+    )

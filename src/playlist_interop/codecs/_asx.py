@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs as _codecs
 import re
 from collections.abc import Iterable, Iterator
+from types import MappingProxyType
 from typing import Any, BinaryIO
 from urllib.parse import urljoin
 
@@ -623,6 +624,13 @@ def _read_ini(text: str) -> list[Track]:
     return tracks
 
 
+_VALUE_FIELDS = (
+    *("artists", "album", "duration_ms", "isrc", "track_number", "disc_number", "explicit"),
+    *("provider_ids", "image", "musicbrainz_recording_id", "genres"),
+)
+_COLLECTION_TYPES: frozenset[type] = frozenset((tuple, dict, MappingProxyType))
+
+
 def record_track_losses(
     track: Track, carried: frozenset[str], carried_extras: frozenset[str], losses: LossCounter
 ) -> None:
@@ -630,23 +638,12 @@ def record_track_losses(
 
     Extras count as carried when their key is in ``carried_extras``.
     """
-    values = {
-        "artists": track.artists,
-        "album": track.album,
-        "duration_ms": track.duration_ms,
-        "isrc": track.isrc,
-        "track_number": track.track_number,
-        "disc_number": track.disc_number,
-        "explicit": track.explicit,
-        "provider_ids": track.provider_ids,
-        "image": track.image,
-        "musicbrainz_recording_id": track.musicbrainz_recording_id,
-        "genres": track.genres,
-    }
-    for field, value in values.items():
-        if value is None or value in ((), {}) or field in carried:
+    for field in _VALUE_FIELDS:
+        if field in carried:
             continue
-        if field == "provider_ids" and not value:
+        value = getattr(track, field)
+        # Empty tuples and mappings are no value; "in ((), {})" would call Album.__eq__.
+        if value is None or (type(value) in _COLLECTION_TYPES and not value):
             continue
         losses.track(field)
     if "artists" in carried and len(track.artists) > 1:
