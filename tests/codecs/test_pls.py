@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -441,3 +442,21 @@ def test_hypothesis_round_trip(name: str | None, tracks: list[Track]) -> None:
         again = PLS.read(result.data, strict=True)
     assert again == playlist
     assert PLS.write(again).data == result.data
+
+
+def test_tracks_are_in_the_models_normal_form() -> None:
+    data = b"[playlist]\nFile1=a.mp3\nTitle1=A - T\nLength1=12.5\nRating1=5\nFile2=b.mp3\n"
+    tracks = PLS.read(data).tracks
+    expected = [
+        Track(
+            "A - T",
+            duration_ms=DurationMs(12_500),
+            locations=("a.mp3",),
+            extras={"pls.keys": {"Rating": "5"}},
+        ),
+        Track("", locations=("b.mp3",)),
+    ]
+    assert list(tracks) == expected
+    for mine, theirs in zip(tracks, expected, strict=True):
+        for field in attrs.fields(Track):
+            assert type(getattr(mine, field.name)) is type(getattr(theirs, field.name)), field.name

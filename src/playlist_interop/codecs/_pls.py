@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, BinaryIO
 
 from playlist_interop.codecs._base import (
@@ -33,6 +34,7 @@ from playlist_interop.codecs._winamp import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
 from playlist_interop.types import DurationMs
 
 __all__ = ["PLS", "PLSCodec"]
@@ -262,11 +264,21 @@ class _Reader:
     def _track(self, entry: _Entry) -> Track:
         assert entry.file is not None
         extra = entry.extra
-        return Track(
-            title=entry.title or "",
-            duration_ms=entry.length,
-            locations=(entry.file,),
-            extras={KEYS: extra} if extra else {},
+        return assemble_track(  # normal-form values, as Track(...) would make them
+            entry.title or "",
+            (),
+            None,
+            entry.length,
+            None,
+            None,
+            None,
+            None,
+            EMPTY_MAPPING,
+            (entry.file,),
+            None,
+            None,
+            (),
+            MappingProxyType({KEYS: extra}) if extra else EMPTY_MAPPING,
         )
 
     def _check_counts(self) -> None:
