@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/codecs.py`` (options: ``--tracks``, ``--convert-entries``,
 ``--formats``, ``--repeat``). Rates use the process's CPU time (``time.process_time``), which a
 busy shared machine disturbs far less than wall time; each case, codec and floor alike, runs
-``--repeat`` times (3) and the fastest run counts, since interference only ever slows a run
+``--repeat`` times (5) and the fastest run counts, since interference only ever slows a run
 down; the convert runs once and its line also gives wall time. Every case
 runs in its own subprocess, which reports its times and its
 own peak RSS (``VmHWM`` from ``/proc/self/status``, else ``ru_maxrss``; it includes the
@@ -287,7 +287,7 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat",
         type=int,
-        default=3,
+        default=5,
         help="runs of each case (codec and floor alike); the fastest counts",
     )
     args = parser.parse_args(argv)
