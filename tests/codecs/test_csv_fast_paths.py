@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from playlist_interop.codecs import FormatWarning, _csv
 from playlist_interop.errors import PlaylistFormatError
-from playlist_interop.model import Track
+from playlist_interop.model import Album, ArtistCredit, Image, Track
 
 Outcome = tuple[Any, ...]
 
@@ -482,3 +482,65 @@ def test_cr_only_text_is_read_in_bounded_blocks(monkeypatch: pytest.MonkeyPatch)
     text = "title,artist\r" + "".join(f"Song {i},Artist {i}\r" for i in range(500))
     assert block_lines(text) == readline_lines(text)
     assert_same(text.encode())
+
+
+def _fields_with_a_value(track: Track) -> set[str]:
+    """The generic-profile fields of one track with a value: the rule _used_in follows."""
+    used = {"title", "artists"}
+    album = track.album
+    if album is not None:
+        used.add("album")
+        for field, value in (
+            ("album_artists", album.artists),
+            ("release_date", album.release_date),
+            ("upc", album.upc),
+            ("album_image", album.images),
+        ):
+            if value:
+                used.add(field)
+    for field in ("duration_ms", "isrc", "track_number", "disc_number", "explicit", "image"):
+        if getattr(track, field) is not None:
+            used.add(field)
+    for field, value in (
+        ("musicbrainz_recording_id", track.musicbrainz_recording_id),
+        ("genres", track.genres),
+        ("location", track.locations),
+    ):
+        if value:
+            used.add(field)
+    used.update(f"provider_id:{provider}" for provider in track.provider_ids)
+    return used
+
+
+_SOME_TRACKS = st.lists(
+    st.builds(
+        Track,
+        title=st.just("t"),
+        album=st.none()
+        | st.builds(
+            Album,
+            st.just("B"),
+            artists=st.sampled_from([(), (ArtistCredit("A"),)]),
+            release_date=st.none() | st.just("2001"),
+            upc=st.none() | st.just(""),
+            images=st.sampled_from([(), (Image("http://i"),)]),
+        ),
+        duration_ms=st.none() | st.just(0),
+        isrc=st.none() | st.just("USRC17607839"),
+        track_number=st.none() | st.just(0),
+        explicit=st.none() | st.booleans(),
+        image=st.none() | st.just(Image("http://j")),
+        musicbrainz_recording_id=st.none() | st.just(""),
+        genres=st.sampled_from([(), ("Rock",)]),
+        locations=st.sampled_from([(), ("x.mp3",)]),
+        provider_ids=st.sampled_from([{}, {"spotify": "s"}, {"deezer": "d", "tidal": "t"}]),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SOME_TRACKS)
+def test_used_in_is_the_union_of_each_tracks_fields(tracks: list[Track]) -> None:
+    expected = {"title", "artists"}.union(*map(_fields_with_a_value, tracks))
+    assert _csv._used_in(tracks) == expected

@@ -32,6 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, repeat
+from operator import attrgetter, is_
 from types import MappingProxyType
 from typing import Any, BinaryIO, TextIO, TypeVar
 
@@ -1333,39 +1334,48 @@ def _getter(field: str | None, header: str, profile: CsvProfile, playlist: Playl
     return getters[field]
 
 
-def _used_fields(track: Track) -> set[str]:
-    """Fields of ``track`` with a value, as generic-profile field keys."""
+def _used_in(tracks: list[Track]) -> set[str]:
+    """The generic-profile fields that some track of ``tracks`` has a value for.
+
+    Found field by field: each field's scan stops at the first track with a value
+    (``any``), so a field most tracks have costs next to nothing; albums are looked at
+    once each.
+    """
     used = {"title", "artists"}
-    album = track.album
-    if album is not None:
-        used.add("album")
-        if album.artists:
-            used.add("album_artists")
-        if album.release_date:
-            used.add("release_date")
-        if album.upc:
-            used.add("upc")
-        if album.images:
-            used.add("album_image")
     for field in ("duration_ms", "isrc", "track_number", "disc_number", "explicit", "image"):
-        if getattr(track, field) is not None:
+        if not all(map(is_, map(attrgetter(field), tracks), repeat(None))):
             used.add(field)
-    if track.musicbrainz_recording_id:
+    if any(map(attrgetter("musicbrainz_recording_id"), tracks)):
         used.add("musicbrainz_recording_id")
-    if track.genres:
+    if any(map(attrgetter("genres"), tracks)):
         used.add("genres")
-    if track.locations:
+    if any(map(attrgetter("locations"), tracks)):
         used.add("location")
-    used.update(f"provider_id:{provider}" for provider in track.provider_ids)
+    albums = {id(album): album for album in map(attrgetter("album"), tracks)}
+    albums.pop(id(None), None)
+    if albums:
+        used.add("album")
+        for field, attribute in _USED_ALBUM_FIELDS:
+            if any(map(attrgetter(attribute), albums.values())):
+                used.add(field)
+    providers = set().union(*map(attrgetter("provider_ids"), tracks))
+    used.update(f"provider_id:{provider}" for provider in providers)
     return used
+
+
+_USED_ALBUM_FIELDS = (
+    ("album_artists", "artists"),
+    ("release_date", "release_date"),
+    ("upc", "upc"),
+    ("album_image", "images"),
+)
 
 
 def _plan_columns(profile: CsvProfile, sample: list[Track]) -> list[Column]:
     """The columns to write: the profile's, plus what the sample tracks need."""
     if profile.dynamic:
-        used: set[str] = set()
+        used = _used_in(sample)
         for track in sample:
-            used |= _used_fields(track)
             extras = track.extras
             if extras:
                 used.update(
@@ -1397,61 +1407,66 @@ class _LossCounter:
         self.headers = {c.header for c in columns}
         self.counts: Counter[str] = Counter()
         self.spotify_only = "spotify_uri" in self.carried
-
-    def _has(self, field: str) -> bool:
-        return field in self.carried
+        self.uncarried = tuple(
+            field
+            for field in ("duration_ms", "isrc", "track_number", "disc_number", "explicit")
+            if field not in self.carried
+        )
+        """The fields among these five that no column carries."""
 
     def add(self, track: Track) -> None:
         counts = self.counts
-        has = self._has
+        carried = self.carried
         if track.artists:
-            if not has("artists"):
+            if "artists" not in carried:
                 counts["artists"] += 1
             else:
-                self._credits(track.artists, "artists", has("artist_uris"))
+                self._credits(track.artists, "artists", "artist_uris" in carried)
         album = track.album
         if album is not None:
-            if not has("album"):
+            if "album" not in carried:
                 counts["album"] += 1
             else:
                 if album.artists:
-                    if has("album_artists"):
-                        self._credits(album.artists, "album.artists", has("album_artist_uris"))
+                    if "album_artists" in carried:
+                        self._credits(
+                            album.artists, "album.artists", "album_artist_uris" in carried
+                        )
                     else:
                         counts["album.artists"] += 1
-                if album.release_date and not has("release_date"):
+                if album.release_date and "release_date" not in carried:
                     counts["album.release_date"] += 1
-                if album.upc and not has("upc"):
+                if album.upc and "upc" not in carried:
                     counts["album.upc"] += 1
                 if album.musicbrainz_id:
                     counts["album.musicbrainz_id"] += 1
                 for provider in album.provider_ids:
-                    if not (provider == "spotify" and has("album_uri")):
+                    if not (provider == "spotify" and "album_uri" in carried):
                         counts[f"album.provider_ids.{provider}"] += 1
                 if album.images:
-                    if not has("album_image") or len(album.images) > 1:
+                    if "album_image" not in carried or len(album.images) > 1:
                         counts["album.images"] += 1
                     elif album.images[0].width or album.images[0].height:
                         counts["album.images.size"] += 1
-        for field in ("duration_ms", "isrc", "track_number", "disc_number", "explicit"):
-            if getattr(track, field) is not None and not has(field):
+        for field in self.uncarried:
+            if getattr(track, field) is not None:
                 counts[field] += 1
-        if track.musicbrainz_recording_id and not has("musicbrainz_recording_id"):
+        if track.musicbrainz_recording_id and "musicbrainz_recording_id" not in carried:
             counts["musicbrainz_recording_id"] += 1
-        if track.genres and not has("genres"):
+        if track.genres and "genres" not in carried:
             counts["genres"] += 1
         if track.image is not None:
-            if not has("image"):
+            if "image" not in carried:
                 counts["image"] += 1
             elif track.image.width or track.image.height:
                 counts["image.size"] += 1
         for provider in track.provider_ids:
             if provider == "spotify" and self.spotify_only:
                 continue
-            if not has(f"provider_id:{provider}"):
+            if f"provider_id:{provider}" not in carried:
                 counts[f"provider_ids.{provider}"] += 1
         if track.locations:
-            if has("location"):
+            if "location" in carried:
                 if any(not loc or "\n" in loc for loc in track.locations):
                     counts["locations"] += 1
             elif self.spotify_only:
