@@ -78,6 +78,7 @@ _CHUNK = 1 << 15
 _PROFILE_KEY = "csv.profile"
 
 _TRIGGERS = frozenset("=+-@\t\r")
+_ROWS_PER_WRITE = 1024  # rows the writer encodes and hands to the stream at once
 _RISKY = _TRIGGERS | {"'"}
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
@@ -1701,33 +1702,35 @@ class CsvCodec:
         fallbacks = [EXTRA_PREFIX + c.header for c in columns]
         counter = _LossCounter(columns)
         # The BOM that "utf-8-sig" would write (not when appending to a seekable stream),
-        # then plain UTF-8, whose encoder TextIOWrapper runs in C.
+        # then plain UTF-8, encoded a block of rows at a time.
         if not (out.seekable() and out.tell() != 0):
             out.write(codecs.BOM_UTF8)
-        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
-        try:
-            writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow([neutralise(c.header) for c in columns])
-            writerow = writer.writerow
-            risky = _RISKY
-            for track in tracks:
-                counter.add(track)
-                cells = [get(track) for get in getters]
-                extras = track.extras
-                if extras:
-                    cells = [
-                        c or _text(extras.get(k)) for c, k in zip(cells, fallbacks, strict=True)
-                    ]
-                cells = [c if not c or c[0] not in risky else neutralise(c) for c in cells]
-                if "\x00" in "".join(cells):  # a NUL would make the file read as binary
-                    cells = [c.replace("\x00", "") for c in cells]
-                    counter.counts["text.nul_characters"] += 1
-                if not any(cells):
-                    counter.counts["tracks.empty"] += 1
-                writerow(cells)
-            text.flush()
-        finally:
-            text.detach()
+        text = io.StringIO(newline="")
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow([neutralise(c.header) for c in columns])
+        writerow = writer.writerow
+        risky = _RISKY
+        rows = 0
+        for track in tracks:
+            counter.add(track)
+            cells = [get(track) for get in getters]
+            extras = track.extras
+            if extras:
+                cells = [c or _text(extras.get(k)) for c, k in zip(cells, fallbacks, strict=True)]
+            cells = [c if not c or c[0] not in risky else neutralise(c) for c in cells]
+            if "\x00" in "".join(cells):  # a NUL would make the file read as binary
+                cells = [c.replace("\x00", "") for c in cells]
+                counter.counts["text.nul_characters"] += 1
+            if not any(cells):
+                counter.counts["tracks.empty"] += 1
+            writerow(cells)
+            rows += 1
+            if rows == _ROWS_PER_WRITE:
+                out.write(text.getvalue().encode("utf-8"))
+                text.seek(0)
+                text.truncate()
+                rows = 0
+        out.write(text.getvalue().encode("utf-8"))
         return counter.losses(playlist)
 
     # ---- sniffing
