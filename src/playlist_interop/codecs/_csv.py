@@ -1718,11 +1718,14 @@ class CsvCodec:
             if extras:
                 cells = [c or _text(extras.get(k)) for c, k in zip(cells, fallbacks, strict=True)]
             cells = [c if not c or c[0] not in risky else neutralise(c) for c in cells]
-            if "\x00" in "".join(cells):  # a NUL would make the file read as binary
+            joined = "".join(cells)
+            if not joined:
+                counter.counts["tracks.empty"] += 1
+            elif "\x00" in joined:  # a NUL would make the file read as binary
                 cells = [c.replace("\x00", "") for c in cells]
                 counter.counts["text.nul_characters"] += 1
-            if not any(cells):
-                counter.counts["tracks.empty"] += 1
+                if not any(cells):
+                    counter.counts["tracks.empty"] += 1
             writerow(cells)
             rows += 1
             if rows == _ROWS_PER_WRITE:
