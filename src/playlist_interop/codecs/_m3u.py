@@ -679,7 +679,7 @@ class _PlainRuns:
     it has nothing the format cannot carry, and its text needs no cleaning beyond outer
     spaces. :meth:`split` reads plain tracks a run at a time in one loop and checks the
     text of a whole run at once for characters that would need cleaning (see
-    :func:`_printable`); every other track is handed on for the general path.
+    :func:`_printable_text`); every other track is handed on for the general path.
     """
 
     __slots__ = ("grouped", "isrc", "tally")
