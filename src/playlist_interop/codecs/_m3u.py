@@ -726,7 +726,7 @@ class _PlainRuns:
         Returns the text of each track's entry, the tracks, the number of line ends in
         their text joined by ``"\\n"``, and the track that was not plain (``None`` if none).
         Fields are stripped of spaces only: other outer whitespace is not printable, so
-        :func:`_printable` refuses it and the general path cleans it as it should.
+        :func:`_printable_text` refuses it and the general path cleans it as it should.
         """
         entries: list[str] = []
         taken: list[Track] = []
