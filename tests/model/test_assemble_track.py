@@ -16,6 +16,7 @@ from playlist_interop.model import Album, ArtistCredit, Image, Track
 from playlist_interop.model._track import (
     EMPTY_MAPPING,
     assemble_album,
+    assemble_entry,
     assemble_track,
     assemble_tracks,
 )
@@ -120,7 +121,7 @@ entries = st.tuples(
 
 
 @given(st.lists(entries, max_size=5), frozen)
-def test_assemble_tracks_builds_each_entry_as_the_constructor_does(
+def test_entries_are_assembled_as_the_constructor_builds_them(
     rows: list[tuple[Any, ...]], extras: Any
 ) -> None:
     columns = list(zip(*rows, strict=True)) or [(), (), (), (), ()]
@@ -129,8 +130,10 @@ def test_assemble_tracks_builds_each_entry_as_the_constructor_does(
         Track(title, artists, album, duration, locations=where, extras=extras)
         for title, artists, album, duration, where in rows
     ]
+    entries = [assemble_entry(*row, extras=extras) for row in rows]
     assert assembled == built
-    assert all(type(track) is Track for track in assembled)
-    for mine, theirs in zip(assembled, built, strict=True):
+    assert entries == built
+    assert all(type(track) is Track for track in assembled + entries)
+    for mine, theirs in zip(assembled + entries, built + built, strict=True):
         for field in attrs.fields(Track):
             assert type(getattr(mine, field.name)) is type(getattr(theirs, field.name))

@@ -26,7 +26,7 @@ from playlist_interop.codecs._base import (
 from playlist_interop.codecs._xspf_common import LossCounter, SharedValues
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_entry
 from playlist_interop.types import DurationMs
 
 __all__ = ["ASX", "AsxCodec", "format_time", "parse_time", "record_track_losses"]
@@ -526,21 +526,13 @@ class _Reader:
                 if duration is None:
                     return None
         # Normal-form values: assembled without Track's converters.
-        return assemble_track(
+        return assemble_entry(
             title or "",
             self.credits[author] if author else (),
             None,
             DurationMs(duration) if duration is not None else None,
-            None,
-            None,
-            None,
-            None,
-            EMPTY_MAPPING,
             tuple(locations),
-            None,
-            None,
-            (),
-            EMPTY_MAPPING,
+            extras=EMPTY_MAPPING,
         )
 
     def resolve(self, href: str, entry_base: str) -> str:

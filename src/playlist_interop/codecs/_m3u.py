@@ -45,7 +45,7 @@ from playlist_interop.codecs._winamp import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, Image, Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_track, assemble_tracks
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_entry, assemble_tracks
 from playlist_interop.types import DurationMs
 
 __all__ = ["M3U", "M3UCodec"]
@@ -357,21 +357,15 @@ class _Reader:
                             album = albums[album_title]
                         group = self.group
                         # Normal-form values: assembled without Track's converters.
-                        yield assemble_track(
+                        yield assemble_entry(
                             title,
                             artists,
                             album,
                             duration,
-                            None,
-                            None,
-                            None,
-                            None,
-                            EMPTY_MAPPING,  # provider_ids
                             (line,),
-                            None,
-                            None,
-                            (),
-                            EMPTY_MAPPING if group is None else MappingProxyType({GROUP: group}),
+                            extras=EMPTY_MAPPING
+                            if group is None
+                            else MappingProxyType({GROUP: group}),
                         )
                         self.count += 1
                         extinf_line = duration = display = album_title = None

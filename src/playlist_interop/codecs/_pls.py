@@ -34,7 +34,7 @@ from playlist_interop.codecs._winamp import (
 )
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_entry
 from playlist_interop.types import DurationMs
 
 __all__ = ["PLS", "PLSCodec"]
@@ -264,21 +264,13 @@ class _Reader:
     def _track(self, entry: _Entry) -> Track:
         assert entry.file is not None
         extra = entry.extra
-        return assemble_track(  # normal-form values, as Track(...) would make them
+        return assemble_entry(  # normal-form values, as Track(...) would make them
             entry.title or "",
             (),
             None,
             entry.length,
-            None,
-            None,
-            None,
-            None,
-            EMPTY_MAPPING,
             (entry.file,),
-            None,
-            None,
-            (),
-            MappingProxyType({KEYS: extra}) if extra else EMPTY_MAPPING,
+            extras=MappingProxyType({KEYS: extra}) if extra else EMPTY_MAPPING,
         )
 
     def _check_counts(self) -> None:

@@ -25,7 +25,7 @@ from playlist_interop.codecs._base import (
 from playlist_interop.codecs._xspf_common import LossCounter, SharedValues
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Playlist, Track
-from playlist_interop.model._track import EMPTY_MAPPING, assemble_track
+from playlist_interop.model._track import EMPTY_MAPPING, assemble_entry
 from playlist_interop.types import DurationMs
 
 __all__ = ["WPL", "WplCodec"]
@@ -155,21 +155,13 @@ class _Reader:
         if artist:
             artists = self.credits[artist]
         # Normal-form values: assembled without Track's converters.
-        return assemble_track(
+        return assemble_entry(
             title if title is not None else "",
             artists,
             album,
             DurationMs(duration) if duration is not None else None,
-            None,
-            None,
-            None,
-            None,
-            EMPTY_MAPPING,
             (src,),
-            None,
-            None,
-            (),
-            MappingProxyType({"wpl.attributes": others}) if others else EMPTY_MAPPING,
+            extras=MappingProxyType({"wpl.attributes": others}) if others else EMPTY_MAPPING,
         )
 
     def run(self, stream: BinaryIO) -> Iterator[Track]:

@@ -16,6 +16,7 @@ __all__ = [
     "Image",
     "Track",
     "assemble_album",
+    "assemble_entry",
     "assemble_track",
     "assemble_tracks",
 ]
@@ -231,6 +232,26 @@ def assemble_track(  # noqa: PLR0917 - one parameter per field, in field order
     return assembled
 
 
+def assemble_entry(
+    title: str,
+    artists: tuple[ArtistCredit, ...],
+    album: Album | None,
+    duration_ms: DurationMs | None,
+    locations: tuple[str, ...],
+    *,
+    extras: Mapping[str, Any],
+) -> Track:
+    """:func:`assemble_track` for a playlist file's entry: these fields and no other.
+
+    The shape most playlist formats read (M3U, PLS, ASX, WPL); :func:`assemble_tracks`
+    builds a run of them at once.
+    """
+    return assemble_track(
+        title, artists, album, duration_ms, None, None, None, None, _EMPTY, locations, None,
+        None, (), extras,
+    )  # fmt: skip
+
+
 def assemble_tracks(
     titles: Iterable[str],
     artists: Iterable[tuple[ArtistCredit, ...]],
@@ -240,7 +261,7 @@ def assemble_tracks(
     *,
     extras: Mapping[str, Any],
 ) -> list[Track]:
-    """:func:`assemble_track` for a run of playlist entries, one item of each column per track.
+    """:func:`assemble_entry` for a run of entries, one item of each column per track.
 
     Each track has the title, artists, album, duration and locations of its items, ``extras``
     (shared), and no other field. One loop instead of a call per track costs about a third
