@@ -865,28 +865,15 @@ def _uri_ids(cell: str | None, prefix: str) -> list[str] | None:
 # Fields the fast path takes. A header with any other field (URI lists that pair with names,
 # album URIs, provider ids, the playlist name, images, MusicBrainz ids) or with two duration
 # columns reads every row through the general path.
-_FAST_FIELDS = frozenset(
-    {
-        "title",
-        "artists",
-        "album",
-        "album_artists",
-        "release_date",
-        "upc",
-        "album_image",
-        "duration_ms",
-        "duration",
-        "duration_s",
-        "isrc",
-        "explicit",
-        "track_number",
-        "disc_number",
-        "spotify_uri",
-        "location",
-        "genres",
-    }
+_FAST_ROW_FIELDS = (
+    *("title", "artists", "isrc", "explicit", "track_number", "disc_number", "spotify_uri"),
+    *("location", "genres"),
 )
+"""What the fast path reads from a row besides its duration and album cells."""
 _FAST_ALBUM_FIELDS = ("album", "album_artists", "release_date", "upc", "album_image")
+_FAST_FIELDS = frozenset(
+    {*_FAST_ROW_FIELDS, *(field for field, _ in _DURATIONS), *_FAST_ALBUM_FIELDS}
+)
 _EXPLICIT = {**dict.fromkeys(_FALSE, False), **dict.fromkeys(_TRUE, True)}
 _CACHE_ENTRIES = 8192
 """Distinct cells each cache holds before it starts again (memory stays bounded)."""
@@ -944,18 +931,8 @@ class _FastRows:
         self._unit = unit
         self._ms = unit == "ms"
         duration = next((f for f, _ in _DURATIONS if f in column), "")
-        self._fields = (
-            "title",
-            "artists",
-            duration,
-            "isrc",
-            "explicit",
-            "track_number",
-            "disc_number",
-            "spotify_uri",
-            "location",
-            "genres",
-        )
+        # Duration third: the order in which _columns unpacks the cells.
+        self._fields = (*_FAST_ROW_FIELDS[:2], duration, *_FAST_ROW_FIELDS[2:])
         self._columns_of = tuple(column.get(field) for field in self._fields)
         # A field without a column reads the empty cell appended after the last one.
         self._pick = operator.itemgetter(*(width if i is None else i for i in self._columns_of))
