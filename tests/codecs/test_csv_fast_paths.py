@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playlist_interop.codecs import FormatWarning, _csv
+from playlist_interop.codecs._base import BuiltOnLookup
 from playlist_interop.errors import PlaylistFormatError
 from playlist_interop.model import Album, ArtistCredit, Image, Track
 
@@ -267,18 +268,19 @@ def test_repeated_cells_share_their_values() -> None:
     assert first.album is second.album
 
 
-def test_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    cache: dict[str, object] = {}
+def test_caches_stay_bounded() -> None:
+    cache = BuiltOnLookup(len, 4, _csv._short)
     for i in range(10):
-        _csv._remember(cache, f"key {i}", i)
-        assert len(cache) <= _csv._CACHE_ENTRIES
-    monkeypatch.setattr(_csv, "_CACHE_ENTRIES", 4)
-    for i in range(10):
-        _csv._remember(cache, f"key {i}", i)
+        assert cache[f"key {i}"] == len(f"key {i}")
         assert len(cache) <= 4
-    _csv._remember(cache, "n" * (_csv._CACHE_KEY_CHARS + 1), 0)
-    _csv._remember(cache, ("n" * _csv._CACHE_KEY_CHARS, "m"), 0)
+    assert cache["n" * (_csv._CACHE_KEY_CHARS + 1)] == _csv._CACHE_KEY_CHARS + 1
+    assert cache[("n" * _csv._CACHE_KEY_CHARS, "m")] == 2
     assert all(len(key) < _csv._CACHE_KEY_CHARS for key in cache)
+    header = _csv._compile_header(["title", "artist", "album", "genres"], 1)
+    fast = _csv._FastRows.plan(_csv._RowReader(header, strict=False, on_warning=None))
+    assert fast is not None
+    for memo in (fast._artists, fast._genres, fast._albums):
+        assert (memo._limit, memo._keep) == (_csv._CACHE_ENTRIES, _csv._short)
     lines = [f"T{i},Artist {i % 7};X,Album {i % 5},{i}\n" for i in range(40)]
     assert_same(("title,artist,album,genres\n" + "".join(lines)).encode())
 

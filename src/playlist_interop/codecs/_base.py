@@ -196,19 +196,28 @@ class BuiltOnLookup(dict[_K, _V], Generic[_K, _V]):
     For values a read shares between its tracks (artist credits, albums): immutable and
     equal by value, so sharing changes nothing but time and memory. Look-ups are plain
     subscripts (``map(memo.__getitem__, keys)`` runs in C); a miss builds the value, and
-    past ``limit`` entries the memory starts afresh, so ever new keys stay bounded. An
-    exception from ``build`` propagates and nothing is kept.
+    past ``limit`` entries the memory starts afresh, so ever new keys stay bounded. A key
+    ``keep`` refuses (a long cell, say) is built every time instead of kept. An exception
+    from ``build`` propagates and nothing is kept.
     """
 
-    def __init__(self, build: Callable[[_K], _V], limit: int) -> None:
+    def __init__(
+        self,
+        build: Callable[[_K], _V],
+        limit: int,
+        keep: Callable[[_K], bool] | None = None,
+    ) -> None:
         super().__init__()
         self._build = build
         self._limit = limit
+        self._keep = keep
 
     def __missing__(self, key: _K) -> _V:
-        if len(self) >= self._limit:
-            self.clear()
-        value = self[key] = self._build(key)
+        value = self._build(key)
+        if self._keep is None or self._keep(key):
+            if len(self) >= self._limit:
+                self.clear()
+            self[key] = value
         return value
 
 

@@ -34,11 +34,12 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from itertools import chain, repeat
 from operator import attrgetter, is_
 from types import MappingProxyType
-from typing import Any, BinaryIO, TextIO, TypeVar
+from typing import Any, BinaryIO, TextIO
 
 import attrs
 
 from playlist_interop.codecs._base import (
+    BuiltOnLookup,
     FormatWarning,
     Loss,
     Source,
@@ -876,9 +877,9 @@ _FAST_FIELDS = frozenset(
 )
 _EXPLICIT = {**dict.fromkeys(_FALSE, False), **dict.fromkeys(_TRUE, True)}
 _CACHE_ENTRIES = 8192
-"""Distinct cells each cache holds before it starts again (memory stays bounded)."""
+"""Distinct cells each memo holds before it starts again (memory stays bounded)."""
 _CACHE_KEY_CHARS = 256
-"""Longer cells are not cached."""
+"""Longer cells are not kept in a memo."""
 
 _AlbumKey = str | tuple[str, ...]
 _COLUMN_ROWS = 8
@@ -891,21 +892,6 @@ _EXPLICIT_CELLS: dict[str, bool | None] = {
 _EXPLICIT_CELLS[""] = None
 _NO_ISRC: dict[str, None] = {"": None}
 """``_NO_ISRC.get(cell, cell)``: ``None`` for an empty ISRC cell, else the cell."""
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-class _Cache(dict[_K, _V]):
-    """Values built once per distinct key; bounded (see :func:`_remember`)."""
-
-    def __init__(self, build: Callable[[_K], _V]) -> None:
-        super().__init__()
-        self._build = build
-
-    def __missing__(self, key: _K) -> _V:
-        value = self._build(key)
-        _remember(self, key, value)
-        return value
 
 
 class _FastRows:
@@ -942,9 +928,9 @@ class _FastRows:
             operator.itemgetter(*self._album_columns) if self._album_columns else None
         )
         self._extra = rows.extra_columns
-        self._artists: _Cache[str, tuple[ArtistCredit, ...]] = _Cache(self._credits)
-        self._genres: _Cache[str, tuple[str, ...]] = _Cache(self._genre_list)
-        self._albums: _Cache[_AlbumKey, Album | None] = _Cache(self._album)
+        self._artists = BuiltOnLookup(self._credits, _CACHE_ENTRIES, _short)
+        self._genres = BuiltOnLookup(self._genre_list, _CACHE_ENTRIES, _short)
+        self._albums = BuiltOnLookup(self._album, _CACHE_ENTRIES, _short)
 
     @classmethod
     def plan(cls, rows: _RowReader) -> _FastRows | None:
@@ -1186,24 +1172,17 @@ class _FastRows:
         if cell:
             names = split_list(restore(cell), self._rows.artist_separator)
             credits = tuple([ArtistCredit(name) for name in names])
-        _remember(self._artists, cell, credits)
         return credits
 
     def _genre_list(self, cell: str) -> tuple[str, ...]:
-        genres = tuple(split_list(restore(cell), self._rows.genre_separator))
-        _remember(self._genres, cell, genres)
-        return genres
+        return tuple(split_list(restore(cell), self._rows.genre_separator))
 
     def _album(self, key: _AlbumKey) -> Album | None:
         if isinstance(key, str) and self._album_fields == ("album",):
-            album = Album(restore(key)) if key else None  # what album_of makes of a title alone
-            _remember(self._albums, key, album)
-            return album
+            return Album(restore(key)) if key else None  # what album_of makes of a title alone
         cells = (key,) if isinstance(key, str) else key
         values = {f: restore(c) for f, c in zip(self._album_fields, cells, strict=True) if c}
-        album = self._rows.album_of(values, {}, 0)  # the fast fields never warn: no line
-        _remember(self._albums, key, album)
-        return album
+        return self._rows.album_of(values, {}, 0)  # the fast fields never warn: no line
 
 
 def _number(cell: str) -> int | None:
@@ -1230,14 +1209,9 @@ def _ascii_digits(text: str) -> bool:
     return text.isdigit() and text.isascii()
 
 
-def _remember(cache: dict[Any, Any], key: Any, value: object) -> None:
-    """Keep ``value`` for ``key``, unless ``key`` is long; start again when ``cache`` is full."""
-    chars = len(key) if isinstance(key, str) else sum(map(len, key))
-    if chars > _CACHE_KEY_CHARS:
-        return
-    if len(cache) >= _CACHE_ENTRIES:
-        cache.clear()
-    cache[key] = value
+def _short(key: _AlbumKey) -> bool:
+    """Whether a cell (or an album's cells) is short enough to keep in a memo."""
+    return (len(key) if isinstance(key, str) else sum(map(len, key))) <= _CACHE_KEY_CHARS
 
 
 # --------------------------------------------------------------------------- writing
